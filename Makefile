@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each sets up
+# the project's virtual environment (.venv) and dependencies on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+READY := $(VENV)/.ready
+
+.PHONY: run test lint format bench clean
+
+run: $(READY)  ## run the product: demo city, web + worker on http://127.0.0.1:8000
+	$(VENV)/bin/civicdesk demo
+
+test: $(READY)  ## run every test on SQLite, then on a throw-away PostgreSQL if installed
+	scripts/test
+
+lint: $(READY)  ## ruff, format check, mypy, Django checks, missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py check --fail-level WARNING
+	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py makemigrations --check --dry-run
+
+format: $(READY)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(READY)  ## print the performance figures of DESIGN.md
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	$(VENV)/bin/python bench/run.py
+
+$(READY): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[dev]'
+	@touch $(READY)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

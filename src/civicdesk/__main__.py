@@ -1,0 +1,7 @@
+"""`python -m civicdesk` is the `civicdesk` command."""
+
+import sys
+
+from civicdesk.cli import main
+
+sys.exit(main())

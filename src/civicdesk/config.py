@@ -1,0 +1,259 @@
+"""Read civicdesk's configuration from the environment, in one place.
+
+Every variable has a working default for the embedded set-up (one machine,
+SQLite under a data directory). ``CIVICDESK_MODE=production`` makes the values
+that must never be guessed in production (``SECRET_KEY``, ``ALLOWED_HOSTS``)
+required. A bad value raises :class:`ConfigError` naming the variable, so
+start-up stops with a one-line message instead of running half-configured.
+
+This module imports nothing from Django: the settings module and the CLI both
+use it, and the CLI reports errors before Django starts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+
+MODES = ("embedded", "production")
+EMBEDDED_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or has a value civicdesk cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    host: str | None
+    port: int
+    user: str
+    password: str = field(repr=False)
+    use_tls: bool
+    use_ssl: bool
+    default_from: str
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    debug: bool
+    data_dir: Path
+    database_url: str
+    database: dict[str, Any] = field(repr=False)
+    email: EmailConfig
+    secret_key: str = field(repr=False)
+    allowed_hosts: tuple[str, ...] = ()
+    csrf_trusted_origins: tuple[str, ...] = ()
+    behind_proxy: bool = False
+    time_zone: str = "UTC"
+    worker_heartbeat_max_age: int = 60
+    web_concurrency: int = 2
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return bool(self.database["ENGINE"].endswith("sqlite3"))
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, safe to print in an error message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Config:
+    """Build the configuration from ``environ``; raise :class:`ConfigError` on a bad value."""
+    reader = _Reader(environ)
+    mode = reader.choice("CIVICDESK_MODE", MODES, default="embedded")
+    production = mode == "production"
+    data_dir = reader.path("CIVICDESK_DATA_DIR", default=(cwd or Path.cwd()) / "var")
+
+    database_url = reader.text("DATABASE_URL", default=f"sqlite:///{data_dir / 'civicdesk.sqlite3'}")
+    database = _database(database_url)
+
+    if production:
+        secret_key = reader.required("SECRET_KEY")
+        if len(secret_key) < 50:
+            raise ConfigError("SECRET_KEY", "must be at least 50 characters in production")
+        allowed_hosts = reader.items("ALLOWED_HOSTS", default=None)
+        if not allowed_hosts:
+            raise ConfigError("ALLOWED_HOSTS", "is required in production (comma-separated host names)")
+    else:
+        secret_key = environ.get("SECRET_KEY") or _persisted_secret_key(data_dir)
+        allowed_hosts = reader.items("ALLOWED_HOSTS", default=EMBEDDED_ALLOWED_HOSTS)
+
+    origins = reader.items("CSRF_TRUSTED_ORIGINS", default=())
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")):
+            raise ConfigError("CSRF_TRUSTED_ORIGINS", f"{origin!r} must start with http:// or https://")
+
+    time_zone = reader.text("TIME_ZONE", default="UTC")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "TIME_ZONE", f"unknown time zone {time_zone!r} (expected an IANA name such as America/Toronto)"
+        ) from None
+
+    email = EmailConfig(
+        host=environ.get("EMAIL_HOST") or None,
+        port=reader.number("EMAIL_PORT", default=25, minimum=1, maximum=65535),
+        user=environ.get("EMAIL_HOST_USER", ""),
+        password=environ.get("EMAIL_HOST_PASSWORD", ""),
+        use_tls=reader.flag("EMAIL_USE_TLS", default=False),
+        use_ssl=reader.flag("EMAIL_USE_SSL", default=False),
+        default_from=reader.text("DEFAULT_FROM_EMAIL", default="civicdesk@localhost"),
+    )
+    if email.use_tls and email.use_ssl:
+        raise ConfigError("EMAIL_USE_SSL", "cannot be on together with EMAIL_USE_TLS; choose one")
+    if "@" not in email.default_from:
+        raise ConfigError("DEFAULT_FROM_EMAIL", f"{email.default_from!r} is not an email address")
+
+    return Config(
+        mode=mode,
+        debug=reader.flag("DEBUG", default=False),
+        data_dir=data_dir,
+        database_url=database_url,
+        database=database,
+        secret_key=secret_key,
+        allowed_hosts=tuple(allowed_hosts),
+        csrf_trusted_origins=tuple(origins),
+        behind_proxy=reader.flag("BEHIND_PROXY", default=False),
+        time_zone=time_zone,
+        email=email,
+        worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),
+        web_concurrency=reader.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
+        log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True),
+    )
+
+
+def _database(url: str) -> dict[str, Any]:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        parsed = dj_database_url.parse(url)
+        name = str(parsed["NAME"])
+        if not name or name == ":memory:":
+            raise ConfigError(
+                "DATABASE_URL", "needs a file path for SQLite, e.g. sqlite:////var/lib/civicdesk/db.sqlite3"
+            )
+        parsed["OPTIONS"] = {
+            # Durable and concurrent: WAL lets readers run beside the writer,
+            # FULL fsyncs every commit, IMMEDIATE takes the write lock at BEGIN so
+            # two writers queue instead of failing half-way with "database is locked".
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        # Tests use a file beside the database (not memory) so the worker and web
+        # processes they start can open the same test database.
+        parsed["TEST"] = {"NAME": str(Path(name).with_name(Path(name).stem + "-test.sqlite3"))}
+        return dict(parsed)
+    if scheme in ("postgres", "postgresql", "pgsql"):
+        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if not parsed.get("NAME"):
+            raise ConfigError("DATABASE_URL", "needs a database name, e.g. postgres://civicdesk@localhost/civicdesk")
+        return dict(parsed)
+    raise ConfigError(
+        "DATABASE_URL",
+        f"unsupported scheme {scheme!r} in {redact_url(url)!r}; expected sqlite:///PATH or postgres://USER@HOST/NAME",
+    )
+
+
+def _persisted_secret_key(data_dir: Path) -> str:
+    """The embedded set-up's key: generated once, kept private in the data directory."""
+    path = data_dir / "secret_key"
+    try:
+        if path.exists():
+            key = path.read_text().strip()
+            if key:
+                return key
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        path.touch(mode=0o600)
+        path.write_text(key + "\n")
+    except OSError as error:
+        raise ConfigError("CIVICDESK_DATA_DIR", f"cannot keep the secret key in {path}: {error.strerror}") from None
+    return key
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, *, default: str) -> str:
+        value = self.environ.get(name, "").strip()
+        return value or default
+
+    def required(self, name: str) -> str:
+        value = self.environ.get(name, "").strip()
+        if not value:
+            raise ConfigError(name, "is required in production")
+        return value
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ConfigError(name, f"{raw!r} is not a yes/no value (use 1/0, true/false, yes/no, on/off)")
+
+    def number(self, name: str, *, default: int, minimum: int, maximum: int | None = None) -> int:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(name, f"{raw!r} is not a whole number") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ConfigError(name, f"{value} is out of range (at least {minimum}{upper})")
+        return value
+
+    def choice(self, name: str, choices: tuple[str, ...], *, default: str, upper: bool = False) -> str:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        value = raw.upper() if upper else raw.lower()
+        if value not in choices:
+            raise ConfigError(name, f"{raw!r} is not one of: {', '.join(choices)}")
+        return value
+
+    def items(self, name: str, *, default: tuple[str, ...] | None) -> tuple[str, ...]:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default or ()
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+    def path(self, name: str, *, default: Path) -> Path:
+        raw = self.environ.get(name, "").strip()
+        path = Path(raw).expanduser() if raw else default
+        if path.exists() and not path.is_dir():
+            raise ConfigError(name, f"{path} exists and is not a directory")
+        return path.resolve()
