@@ -13,10 +13,18 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import DepartmentFactory, JurisdictionFactory, StaffFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite is deterministic: the same examples every run, so a red build is never luck.
+# HYPOTHESIS_PROFILE=explore searches fresh random examples (do it before a release; add
+# every failure it finds as a named test).
+hypothesis_settings.register_profile("default", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, max_examples=2000, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
