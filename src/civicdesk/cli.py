@@ -3,6 +3,9 @@
     civicdesk demo [--host H] [--port N] [--load-only]   prepare a demo city and run web + worker
     civicdesk serve [--host H] [--port N]                 production web server (gunicorn)
     civicdesk worker                                      background tasks and periodic sweeps
+    civicdesk sweep --once                                one sweep of due commitments
+    civicdesk due PROFILE STANDARD_ID START [--json]      when a standard falls due, explained
+    civicdesk profile check FILE | show NAME              validate or print a standards profile
     civicdesk manage ARGS…                                Django management commands
 
 Configuration comes from the environment (see docs/operator.md). User errors
@@ -24,6 +27,7 @@ from types import FrameType
 
 from civicdesk import __version__
 from civicdesk.config import ConfigError, read_config, redact_url
+from civicdesk.standards import cli as standards_cli
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -38,6 +42,8 @@ class CliError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Piped into `head`, stop quietly like any Unix tool instead of a BrokenPipeError traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -74,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run background tasks and the periodic sweeps")
     worker.set_defaults(handler=run_worker)
+
+    sweep = commands.add_parser("sweep", help="record missed standards and follow-up requests that are due")
+    sweep.add_argument(
+        "--once", action="store_true", required=True, help="run one sweep and exit (the worker runs it every 30 s)"
+    )
+    sweep.set_defaults(handler=run_sweep_once)
+
+    standards_cli.register(commands)
 
     manage = commands.add_parser("manage", help="run a Django management command, e.g. `civicdesk manage migrate`")
     manage.add_argument("arguments", nargs=argparse.REMAINDER, help="the management command and its arguments")
@@ -183,6 +197,15 @@ def run_worker(args: argparse.Namespace) -> int:
     loop = WorkerLoop()
     loop.install_signal_handlers()
     loop.run()
+    return 0
+
+
+def run_sweep_once(args: argparse.Namespace) -> int:
+    setup_django()
+    check_database(require_migrated=True)
+    from civicdesk.cases.sweep import run_sweep
+
+    print(f"sweep: {run_sweep()}")
     return 0
 
 

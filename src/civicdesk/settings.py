@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "civicdesk.staff",
     "civicdesk.city",
+    "civicdesk.people",
+    "civicdesk.cases",
+    "civicdesk.outbox",
     "civicdesk.worker",
 ]
 

@@ -42,6 +42,15 @@ def validate_languages(value: object) -> None:
         )
 
 
+def validate_profile_name(value: str) -> None:
+    from civicdesk.standards import StandardsError, load_profile
+
+    try:
+        load_profile(value)
+    except StandardsError as error:
+        raise ValidationError(str(error)) from None
+
+
 class Jurisdiction(models.Model):
     """A municipality served by this installation; the root of every tenant's data."""
 
@@ -62,7 +71,13 @@ class Jurisdiction(models.Model):
     profile = models.CharField(
         _("standards profile"),
         max_length=200,
+        validators=[validate_profile_name],
         help_text=_("A shipped profile name (pickering, lawrence, …) or the path of the city's own profile file."),
+    )
+    ombudsman_information = models.TextField(
+        _("Ombudsman and other options"),
+        blank=True,
+        help_text=_("Given to every complainant when a complaint is closed (PK-OMB)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

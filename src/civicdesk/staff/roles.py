@@ -25,14 +25,40 @@ class Role(models.TextChoices):
 
 _VIEW_CITY = ["city.view_jurisdiction", "city.view_department", "city.view_division", "city.view_service"]
 _VIEW_STAFF = ["staff.view_user"]
+# Customer Care sees every department's cases; department roles only their own (civicdesk.cases.access).
+_CASE_DESK = [
+    "cases.view_case",
+    "cases.add_case",
+    "cases.view_contact",  # PK-PRIV: needed to call the resident back
+    "cases.view_all_departments",
+    "cases.route_case",
+    "cases.assign_case",
+    "cases.acknowledge_case",
+    "cases.request_follow_up",
+    "cases.close_case",
+]
+_DEPARTMENT_WORK = [
+    "cases.view_case",
+    "cases.add_case",  # field staff report what they find
+    "cases.view_contact",  # PK-PRIV: disclosed as needed to investigate
+    "cases.assign_case",
+    "cases.acknowledge_case",
+    "cases.record_update",
+    "cases.change_timeline",
+    "cases.close_case",
+]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.CSR: _VIEW_CITY,
-    Role.DEPARTMENT_STAFF: _VIEW_CITY,
-    Role.SUPERVISOR: _VIEW_CITY + _VIEW_STAFF,
-    Role.DIRECTOR: _VIEW_CITY + _VIEW_STAFF,
+    Role.CSR: _VIEW_CITY + _CASE_DESK,
+    Role.DEPARTMENT_STAFF: _VIEW_CITY + _DEPARTMENT_WORK,
+    Role.SUPERVISOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case"],
+    Role.DIRECTOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case"],
     Role.CARE_ADMIN: [
         *_VIEW_CITY,
+        *_CASE_DESK,
+        "cases.record_update",
+        "cases.change_timeline",
+        "cases.close_council_case",
         "city.change_jurisdiction",
         "city.manage_standards",
         "city.add_department",
@@ -47,7 +73,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.view_group",
     ],
     Role.SERVICE_SHOPPER: ["city.view_jurisdiction", "city.view_department", "city.view_service"],
-    Role.MANAGER: _VIEW_CITY + _VIEW_STAFF,
+    # Read-only: every case, never who raised it (PK-PRIV).
+    Role.MANAGER: _VIEW_CITY + _VIEW_STAFF + ["cases.view_case", "cases.view_all_departments"],
 }
 
 

@@ -1,0 +1,162 @@
+"""Commitments from the jurisdiction's standards profile: which clocks a case gets, and when each is due.
+
+The standards engine (pure Python) computes; this module turns its answers
+into :class:`Commitment` rows. It is called only from service functions, in
+their transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from civicdesk import standards
+from civicdesk.cases.models import OPEN_COMMITMENT_STATES, Case, Commitment, CommitmentState, Kind, Purpose
+from civicdesk.city.models import Jurisdiction
+from civicdesk.standards import Profile, Standard
+
+# Standards whose clock starts at receipt and that a new case owes from the start.
+INTAKE_PURPOSES = (Purpose.ACKNOWLEDGE, Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK)
+# Purposes whose action is still owed after the deadline passed: closing waits for them (PK-CLOSE).
+OWED_AFTER_BREACH = (
+    Purpose.ACKNOWLEDGE,
+    Purpose.INSPECT,
+    Purpose.RESPOND,
+    Purpose.INTERIM,
+    Purpose.CALLBACK,
+    Purpose.COMPLETE,
+)
+
+
+@lru_cache(maxsize=64)
+def profile_named(name: str) -> Profile:
+    return standards.load_profile(name)
+
+
+def profile_for(jurisdiction: Jurisdiction) -> Profile:
+    return profile_named(jurisdiction.profile)
+
+
+def purpose_of(standard: Standard) -> Purpose | None:
+    return Purpose(standard.purpose) if standard.purpose else None
+
+
+def intake_standards(profile: Profile, case: Case) -> list[tuple[Purpose, Standard]]:
+    """The deadlines a new case owes (PK-ACK-1BD, PK-HAZARD, PK-CALLBACK, PK-EMAIL-*, PK-MAIL-*, MB-LETTER…)."""
+    if case.kind == Kind.FEEDBACK or not case.investigate:
+        return []  # PK-DEF: feedback owes no response; PK-ANON: recorded, not investigated
+    owed = []
+    for standard in profile.standards_for(case.kind, case.channel):
+        purpose = purpose_of(standard)
+        if standard.starts != "received" or purpose is None:
+            continue
+        if purpose in INTAKE_PURPOSES or (purpose == Purpose.INSPECT and case.hazard):
+            owed.append((purpose, standard))
+    return owed
+
+
+def start_clock(case: Case, *, purpose: Purpose, standard_id: str, start: datetime, sequence: int = 0) -> Commitment:
+    """Create the commitment for ``standard_id`` with its clock started at ``start``."""
+    profile = profile_for(case.jurisdiction)
+    due = standards.due(profile, standard_id, start)
+    return Commitment.objects.create(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        purpose=purpose,
+        standard=standard_id,
+        started_at=due.started_at.astimezone(UTC),
+        due_at=due.due_at.astimezone(UTC),
+        calendar_version=due.calendar_version,
+        explanation={"lines": due.explain(), "skipped": [s.as_dict() for s in due.skipped]},
+        sequence=sequence,
+    )
+
+
+def fixed_clock(
+    case: Case, *, purpose: Purpose, rule: str, due_at: datetime, reason: str, sequence: int = 0
+) -> Commitment:
+    """A commitment whose date was agreed rather than computed (a department's timeline)."""
+    now = due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)
+    profile = profile_for(case.jurisdiction)
+    return Commitment.objects.create(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        purpose=purpose,
+        standard=rule,
+        started_at=now,
+        due_at=now.astimezone(UTC),
+        calendar_version=profile.calendar.version,
+        explanation={"lines": [f"{rule}: {reason}", f"due {now.astimezone(profile.calendar.tz).isoformat()}"]},
+        sequence=sequence,
+    )
+
+
+def open_commitments(case: Case, purposes: Iterable[Purpose] | None = None) -> list[Commitment]:
+    query = case.commitments.filter(state__in=OPEN_COMMITMENT_STATES)
+    if purposes is not None:
+        query = query.filter(purpose__in=list(purposes))
+    return list(query.order_by("due_at", "pk"))
+
+
+def meet(case: Case, purposes: Iterable[Purpose], at: datetime) -> list[Commitment]:
+    """Mark the open commitments of ``purposes`` met at ``at`` (late if already breached); return them."""
+    met = []
+    for commitment in open_commitments(case, purposes):
+        commitment.state = CommitmentState.MET
+        commitment.met_at = at
+        commitment.paused_at = None
+        commitment.save(update_fields=["state", "met_at", "paused_at"])
+        met.append(commitment)
+    return met
+
+
+def cancel(case: Case, purposes: Iterable[Purpose] | None = None) -> list[Commitment]:
+    cancelled = []
+    for commitment in open_commitments(case, purposes):
+        commitment.state = CommitmentState.CANCELLED
+        commitment.save(update_fields=["state"])
+        cancelled.append(commitment)
+    return cancelled
+
+
+def still_owed(case: Case) -> list[Commitment]:
+    """Commitments that keep a case open: pending or paused, or breached with the action still owed."""
+    return [
+        c
+        for c in open_commitments(case)
+        if c.state != CommitmentState.BREACHED or (c.purpose in OWED_AFTER_BREACH and c.met_at is None)
+    ]
+
+
+def pause(case: Case, at: datetime) -> list[Commitment]:
+    paused = []
+    for commitment in case.commitments.filter(state=CommitmentState.PENDING):
+        commitment.state = CommitmentState.PAUSED
+        commitment.paused_at = at
+        commitment.save(update_fields=["state", "paused_at"])
+        paused.append(commitment)
+    return paused
+
+
+def resume(case: Case, at: datetime) -> list[Commitment]:
+    """Resume paused clocks; each due date moves by the paused business time, computed by the engine."""
+    profile = profile_for(case.jurisdiction)
+    resumed = []
+    for commitment in case.commitments.filter(state=CommitmentState.PAUSED, paused_at__isnull=False):
+        assert commitment.paused_at is not None  # noqa: S101 — narrowed by the filter; for the type checker
+        commitment.pauses = [*commitment.pauses, [commitment.paused_at.isoformat(), at.isoformat()]]
+        pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in commitment.pauses]
+        try:
+            due = standards.due(profile, commitment.standard, commitment.started_at, pauses)
+            commitment.due_at = due.due_at.astimezone(UTC)
+            commitment.calendar_version = due.calendar_version
+            commitment.explanation = {"lines": due.explain(), "skipped": [s.as_dict() for s in due.skipped]}
+        except standards.StandardsError:
+            # An agreed date (not a profile standard) moves by the whole pause.
+            commitment.due_at = commitment.due_at + (at - commitment.paused_at)
+        commitment.state = CommitmentState.PENDING
+        commitment.paused_at = None
+        commitment.save()
+        resumed.append(commitment)
+    return resumed

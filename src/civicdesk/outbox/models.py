@@ -1,0 +1,57 @@
+"""The transactional outbox: every notification is a row written in the same transaction as the change that causes it.
+
+Nothing is sent from inside a transaction. A message is released at
+``release_at`` (staff-facing messages are held to business hours), grouped
+into one digest per recipient when many fall due at once, and delivered by
+the correspondence sender, which records ``sent_at`` exactly once.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Audience(models.TextChoices):
+    RESIDENT = "resident", _("resident")
+    STAFF = "staff", _("staff")
+
+
+class MessageState(models.TextChoices):
+    PENDING = "pending", _("waiting for release")
+    READY = "ready", _("ready to send")
+    DIGESTED = "digested", _("sent inside a digest")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class OutboxMessage(models.Model):
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    kind = models.CharField(max_length=64, help_text=_("What the message is, e.g. acknowledgement, escalation."))
+    rule = models.CharField(max_length=32, blank=True, help_text=_("The standard or rule that caused it, e.g. PK-ESC."))
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    recipient_user = models.ForeignKey(
+        "staff.User", on_delete=models.PROTECT, null=True, blank=True, related_name="outbox_messages"
+    )
+    recipient_address = models.CharField(max_length=254, blank=True)
+    cc_users = models.ManyToManyField("staff.User", blank=True, related_name="outbox_copies")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField()
+    release_at = models.DateTimeField(help_text=_("Not before this instant (staff messages wait for business hours)."))
+    state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.PENDING)
+    digest = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="digested")
+    dedupe_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, help_text=_("Stops a retried step queuing twice.")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "release_at"], name="outbox_release_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_user or self.recipient_address}"

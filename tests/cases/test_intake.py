@@ -1,0 +1,214 @@
+"""Intake: kinds, channels, missing details, anonymity, scope, backdating, idempotency (PK-DEF, PK-CHANNELS, PK-ANON, PK-SCOPE)."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicdesk.cases import references, services
+from civicdesk.cases.errors import InvalidInput, NotAllowed, TransitionRefused
+from civicdesk.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
+from civicdesk.people.models import Contact
+from tests.cases.conftest import local, new_complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pk_ack_1bd_complaint_owes_acknowledgement_by_next_business_day_close(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))  # Monday
+    case = new_complaint(city)
+
+    ack = case.commitments.get(purpose=Purpose.ACKNOWLEDGE)
+    assert ack.standard == "PK-ACK-1BD"
+    assert ack.due_at == local(2026, 11, 3, 16, 30)
+    assert ack.state == CommitmentState.PENDING
+    assert ack.calendar_version
+    assert any("PK-ACK-1BD" in line for line in ack.explanation["lines"])
+    assert case.status == Status.OPEN
+    assert references.normalise(case.reference) == case.reference
+
+
+def test_pk_route_complaint_goes_to_the_services_department_with_a_two_week_follow_up(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city)
+
+    assert case.department.code == "forestry"
+    follow_up = case.commitments.get(purpose=Purpose.FOLLOW_UP)
+    assert follow_up.standard == "PK-FOLLOW"
+    assert follow_up.due_at == local(2026, 11, 16, 10, 0)
+    assert [e.action for e in case.journal.all()] == [Action.CREATED, Action.ROUTED]
+
+
+def test_backdated_letter_counts_from_receipt_not_entry(city, now) -> None:
+    now.set(local(2026, 11, 5, 11, 0))  # entered Thursday
+    case = new_complaint(city, channel="letter", received_at=local(2026, 11, 3, 9, 0))  # received Tuesday
+
+    answer = case.commitments.get(standard="PK-MAIL-ANSWER")
+    assert answer.due_at == local(2026, 11, 24, 16, 30)  # 15 business days after Tuesday 3 November
+    assert case.commitments.get(standard="PK-ACK-1BD").due_at == local(2026, 11, 4, 16, 30)
+    assert case.received_at == local(2026, 11, 3, 9, 0)
+    assert case.entered_at == local(2026, 11, 5, 11, 0)
+
+
+def test_pk_channels_missing_complaint_details_are_listed_not_rejected(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    intake = services.create_case(
+        jurisdiction=city.jurisdiction,
+        actor=city.staff("csr.alex"),
+        kind="complaint",
+        channel="walk_in",
+        service=city.service("NOISE"),
+        description="Loud music every night",
+        contact=services.ContactDetails(name="Sam Neighbour", phone="905-555-0199"),
+    )
+    assert intake.created
+    assert intake.missing_details == ["date and time of occurrence", "who was involved", "outcome sought"]
+    assert intake.case.journal.get(action=Action.CREATED).data["missing_details"] == intake.missing_details
+
+
+def test_pk_anon_anonymous_allegation_is_recorded_but_not_investigated(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = services.create_case(
+        jurisdiction=city.jurisdiction,
+        actor=city.staff("csr.alex"),
+        kind="complaint",
+        channel="phone",
+        service=city.service("PROPERTY"),
+        description="My neighbour's yard is a mess",
+    ).case
+
+    assert case.status == Status.CLOSED
+    assert case.resolution == Resolution.NOT_INVESTIGATED
+    assert not case.investigate
+    assert not case.commitments.exists()
+    assert case.department is None
+
+
+def test_pk_anon_anonymous_safety_threat_is_investigated(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = services.create_case(
+        jurisdiction=city.jurisdiction,
+        actor=city.staff("csr.alex"),
+        kind="complaint",
+        channel="phone",
+        service=city.service("PROPERTY"),
+        description="A collapsing wall next to the school path",
+        safety_threat=True,
+    ).case
+    assert case.status == Status.OPEN
+    assert case.investigate
+    assert case.department.code == "bylaw"
+
+
+def test_pk_anon_unidentified_third_party_is_not_investigated(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, third_party_unidentified=True)
+    assert case.resolution == Resolution.NOT_INVESTIGATED
+
+
+def test_pk_def_feedback_owes_no_response(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = services.create_case(
+        jurisdiction=city.jurisdiction,
+        actor=None,
+        actor_label="resident (web)",
+        kind="feedback",
+        feedback_type="compliment",
+        channel="web",
+        description="The snow crew on Elm St were great",
+    ).case
+    assert case.status == Status.CLOSED
+    assert case.resolution == Resolution.NO_RESPONSE_OWED
+    assert not case.commitments.exists()
+    assert case.journal.first().actor_label == "resident (web)"
+
+
+def test_pk_scope_out_of_scope_matter_is_redirected_with_reason_and_where_to_go(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, service="GENERAL")
+    services.redirect_case(
+        case=case,
+        actor=city.staff("csr.alex"),
+        reason="Property tax assessments are appealed to MPAC.",
+        redirect_to="MPAC, 1-866-296-6722, mpac.ca",
+    )
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert case.resolution == Resolution.REDIRECTED
+    assert "MPAC" in case.public_note
+    assert case.commitments.filter(state=CommitmentState.PENDING).count() == 0
+
+
+def test_pk_priv_contact_kept_apart_and_several_cases_per_contact_language_recorded(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, contact=services.ContactDetails(name="Jo", email="jo@example.org", language="fr"))
+    assert case.contact is not None
+    assert Contact.objects.get(pk=case.contact.pk).language == "fr"
+    assert case.language == "fr"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "rumour"}, "kind"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"description": "   "}, "description"),
+        ({"description": "x" * 10_001}, "description"),
+        ({"service": None}, "service"),
+        ({"latitude": 95.0, "longitude": 10.0}, "latitude"),
+        ({"latitude": 43.8}, "longitude"),
+        ({"language": "de"}, "language"),
+        ({"feedback_type": "compliment"}, "feedback_type"),
+    ],
+)
+def test_bad_intake_names_the_field_and_writes_nothing(city, now, change, field) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    with pytest.raises(InvalidInput) as error:
+        new_complaint(city, **change)
+    assert error.value.field == field
+    assert Case.objects.count() == 0
+    assert Contact.objects.count() == 0
+
+
+def test_future_or_naive_receipt_is_refused(city, now) -> None:
+    from datetime import datetime
+
+    now.set(local(2026, 11, 2, 10, 0))
+    with pytest.raises(InvalidInput, match="future"):
+        new_complaint(city, received_at=local(2026, 11, 3, 10, 0))
+    with pytest.raises(InvalidInput, match="offset"):
+        new_complaint(city, received_at=datetime(2026, 11, 1, 10, 0))  # noqa: DTZ001 — the bad input under test
+
+
+def test_idempotency_key_retry_returns_the_same_case(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    key = services.Idempotency(client="user:1", key="abc-123", request={"description": "same"})
+    first = services.create_case(
+        jurisdiction=city.jurisdiction, actor=None, kind="inquiry", channel="web", description="same", idempotency=key
+    )
+    again = services.create_case(
+        jurisdiction=city.jurisdiction, actor=None, kind="inquiry", channel="web", description="same", idempotency=key
+    )
+    assert first.created
+    assert not again.created
+    assert again.case.pk == first.case.pk
+    assert Case.objects.count() == 1
+
+    other = services.Idempotency(client="user:1", key="abc-123", request={"description": "different"})
+    with pytest.raises(TransitionRefused) as conflict:
+        services.create_case(
+            jurisdiction=city.jurisdiction,
+            actor=None,
+            kind="inquiry",
+            channel="web",
+            description="different",
+            idempotency=other,
+        )
+    assert conflict.value.code == "idempotency_conflict"
+    assert Case.objects.count() == 1
+
+
+def test_roles_without_add_case_cannot_take_intake(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    with pytest.raises(NotAllowed):
+        new_complaint(city, actor=city.staff("manager"))
+    assert Case.objects.count() == 0
