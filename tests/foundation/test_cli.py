@@ -119,3 +119,16 @@ def test_serve_runs_gunicorn_serving_the_site(started_processes) -> None:
     output, _ = server.communicate(timeout=30)
     assert server.returncode == 0
     assert "gunicorn" in output.lower() or "Booting worker" in output
+
+
+def test_due_through_the_civicdesk_command(tmp_path: Path) -> None:
+    result = run_civicdesk("due", "pickering", "PK-ACK-1BD", "2026-10-09T10:00:00-04:00", "--json", env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["due_at"] == "2026-10-13T16:30:00-04:00"  # Friday before Thanksgiving Monday
+    assert {"date": "2026-10-12", "reason": "holiday: Thanksgiving Day"}.items() <= body["skipped"][-1].items()
+
+    bad = run_civicdesk("due", "pickering", "PK-NOPE", "2026-10-09T10:00:00-04:00", env=_env(tmp_path))
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "PK-NOPE" in bad.stderr

@@ -45,62 +45,70 @@ class SweepReport:
         )
 
 
-def run_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepReport:
+def run_sweep(*, now: datetime | None = None, batch_size: int = 200) -> SweepReport:
+    """Process every commitment due at ``now``; safe to run on several workers at once."""
     now = now or clock.now()
     report = SweepReport()
-    seen: set[int] = set()
+    passed_over: set[int] = set()  # failed, or locked by another sweep: retried next run
     while True:
-        due = [
-            row
-            for row in Commitment.objects.filter(state=CommitmentState.PENDING, due_at__lte=now)
+        due = list(
+            Commitment.objects.filter(state=CommitmentState.PENDING, due_at__lte=now)
+            .exclude(pk__in=passed_over)
             .order_by("due_at", "pk")
-            .values_list("pk", "case_id")[: batch_size + len(seen)]
-            if row[0] not in seen
-        ][:batch_size]
+            .values_list("pk", "case_id")[:batch_size]
+        )
         if not due:
             break
-        for pk, case_id in due:
-            seen.add(pk)
-            try:
-                _process(pk, case_id, now, report)
-            except Exception:
-                # One bad case must not stop the sweep for every other case; it is retried next run.
-                logger.exception("sweep: commitment %s of case %s failed", pk, case_id)
+        # One transaction per batch (one fsync, not one per clock); a savepoint per clock
+        # so one bad case rolls back alone. Every sweep walks clocks in the same order.
+        with transaction.atomic():
+            for pk, case_id in due:
+                try:
+                    with transaction.atomic():
+                        if not _process(pk, case_id, now, report):
+                            passed_over.add(pk)
+                except Exception:
+                    # One bad case must not stop the sweep for every other case.
+                    logger.exception("sweep: commitment %s of case %s failed", pk, case_id)
+                    passed_over.add(pk)
     report.messages_released = release_due_messages(now=now)
     if report.steps or report.messages_released:
         logger.info("sweep: %s", report)
     return report
 
 
-def _process(pk: int, case_id: int, now: datetime, report: SweepReport) -> None:
+def _process(pk: int, case_id: int, now: datetime, report: SweepReport) -> bool:
+    """Record what clock ``pk`` falling due means; False if another sweep holds its case right now."""
     from civicdesk.cases.services import _send_follow_up_request
 
-    with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("jurisdiction", "department", "service")
-            .get(pk=case_id)
-        )
-        claimed = Commitment.objects.filter(pk=pk, state=CommitmentState.PENDING, due_at__lte=now).update(
-            state=CommitmentState.BREACHED, breached_at=F("due_at")
-        )
-        if not claimed:
-            report.claimed_elsewhere += 1
-            return
-        commitment = Commitment.objects.get(pk=pk)
-        if case.status != Status.OPEN:
-            commitment.state = CommitmentState.CANCELLED
-            commitment.save(update_fields=["state"])
-            return
-        if commitment.purpose == Purpose.FOLLOW_UP:
-            _send_follow_up_request(case, actor=None, at=commitment.due_at)
-            report.follow_up_requests += 1
-        elif commitment.purpose == Purpose.TIMELINE_NOTICE:
-            _raise_timeline_notice(case, commitment, now)
-            report.timeline_notices += 1
-        else:
-            _record_breach(case, commitment)
-            report.breaches += 1
+    case = (
+        Case.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("jurisdiction", "department", "service")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return False
+    claimed = Commitment.objects.filter(pk=pk, state=CommitmentState.PENDING, due_at__lte=now).update(
+        state=CommitmentState.BREACHED, breached_at=F("due_at")
+    )
+    if not claimed:
+        report.claimed_elsewhere += 1
+        return True
+    commitment = Commitment.objects.get(pk=pk)
+    if case.status != Status.OPEN:
+        commitment.state = CommitmentState.CANCELLED
+        commitment.save(update_fields=["state"])
+    elif commitment.purpose == Purpose.FOLLOW_UP:
+        _send_follow_up_request(case, actor=None, at=commitment.due_at)
+        report.follow_up_requests += 1
+    elif commitment.purpose == Purpose.TIMELINE_NOTICE:
+        _raise_timeline_notice(case, commitment, now)
+        report.timeline_notices += 1
+    else:
+        _record_breach(case, commitment)
+        report.breaches += 1
+    return True
 
 
 def _record_breach(case: Case, commitment: Commitment) -> None:
