@@ -30,12 +30,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's Swagger files itself (no CDN)
     "civicdesk.staff",
     "civicdesk.city",
     "civicdesk.people",
     "civicdesk.cases",
     "civicdesk.outbox",
     "civicdesk.worker",
+    "civicdesk.api",
 ]
 
 MIDDLEWARE = [

@@ -212,3 +212,28 @@ def test_roles_without_add_case_cannot_take_intake(city, now) -> None:
     with pytest.raises(NotAllowed):
         new_complaint(city, actor=city.staff("manager"))
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("contact", "field"),
+    [
+        (services.ContactDetails(name="x" * 201, email="a@example.org"), "contact.name"),
+        (services.ContactDetails(name="Jo", phone="5" * 41), "contact.phone"),
+        (services.ContactDetails(name="Jo", email="not an email"), "contact.email"),
+        (services.ContactDetails(name="Jo", email="jo@example.org", language="de"), "contact.language"),
+    ],
+)
+def test_bad_contact_details_name_the_field_and_write_nothing(city, now, contact, field) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    with pytest.raises(InvalidInput) as error:
+        new_complaint(city, contact=contact)
+    assert error.value.field == field
+    assert Case.objects.count() == 0
+    assert Contact.objects.count() == 0
+
+
+def test_overlong_address_is_refused(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    with pytest.raises(InvalidInput) as error:
+        new_complaint(city, address="1" * 301)
+    assert error.value.field == "address"

@@ -240,3 +240,30 @@ def test_duplicate_is_linked_to_its_parent_and_closed(city, now) -> None:
     assert duplicate.resolution == Resolution.DUPLICATE
     assert parent.journal.filter(action=Action.LINKED_DUPLICATE).exists()
     assert not duplicate.commitments.filter(state=CommitmentState.PENDING).exists()
+
+
+def test_closing_meets_the_agreed_timeline_even_when_it_was_missed(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city)
+    forestry = city.staff("staff.forestry")
+    services.record_update(
+        case=case, actor=forestry, update="action_planned", note="Booked", timeline=local(2026, 11, 20, 16, 30)
+    )
+    services.record_update(case=case, actor=forestry, update="resident_advised", note="Pruned; resident told.")
+    now.set(local(2026, 11, 23, 9, 0))
+    run_sweep()  # the timeline was missed
+    complete = case.commitments.get(purpose=Purpose.COMPLETE)
+    assert complete.state == CommitmentState.BREACHED
+
+    services.close_case(case=case, actor=forestry, note="Pruned on 23 November.")
+    complete.refresh_from_db()
+    assert complete.state == CommitmentState.MET
+    assert complete.met_at == local(2026, 11, 23, 9, 0)
+
+
+def test_linking_to_a_parent_outside_the_actors_scope_is_refused(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    forestry_case = new_complaint(city)
+    roads_case = new_complaint(city, service="POTHOLE")
+    with pytest.raises(NotAllowed):
+        services.link_duplicate(case=forestry_case, actor=city.staff("staff.forestry"), parent=roads_case)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from civicdesk import clock
 from civicdesk.cases import clocks, journal, notifications
@@ -47,6 +50,7 @@ COMPLAINT_DETAILS = {
     "contact": "contact details",
 }
 MAX_DESCRIPTION = 10_000
+CLOSING_ENDS = (Purpose.COMPLETE, Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,9 @@ def create_case(
     """
     require(actor, "cases.add_case")
     now = clock.now()
+    _check_length(Case, "address", address, "address")
+    if contact is not None:
+        _validated_contact(contact, jurisdiction)
     received_at = _validated_intake(
         jurisdiction,
         kind,
@@ -257,6 +264,27 @@ def _validated_intake(
             f"language {language!r} is not served; choose one of {', '.join(jurisdiction.languages)}", field="language"
         )
     return (received_at or now).astimezone(UTC)
+
+
+def _check_length(model: type[Model], name: str, value: str, field: str) -> None:
+    limit = getattr(model._meta.get_field(name), "max_length", None)
+    if limit is not None and len(value or "") > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
+
+
+def _validated_contact(contact: ContactDetails, jurisdiction: Jurisdiction) -> None:
+    for name in ("name", "organisation", "email", "phone", "address"):
+        _check_length(Contact, name, getattr(contact, name), f"contact.{name}")
+    if contact.email:
+        try:
+            validate_email(contact.email.strip())
+        except ValidationError:
+            raise InvalidInput(f"{contact.email!r} is not an email address", field="contact.email") from None
+    if contact.language and contact.language not in jurisdiction.languages:
+        raise InvalidInput(
+            f"language {contact.language!r} is not served; choose one of {', '.join(jurisdiction.languages)}",
+            field="contact.language",
+        )
 
 
 def _replayed(jurisdiction: Jurisdiction, idempotency: Idempotency) -> Case | None:
@@ -717,6 +745,7 @@ def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> 
 def add_item(*, case: Case, actor: User | None, description: str) -> CaseItem:
     if not description.strip():
         raise InvalidInput("describe the item to be done", field="description")
+    _check_length(CaseItem, "description", description.strip(), "description")
     with transaction.atomic():
         case = _locked(case)
         require(actor, "cases.record_update", case)
@@ -798,6 +827,7 @@ def link_duplicate(*, case: Case, actor: User | None, parent: Case) -> Case:
         locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
         case, parent = locked[case.pk], locked[parent.pk]
         require(actor, "cases.close_case", case)
+        require(actor, "cases.view_case", parent)
         _require_open(case, "link it")
         if parent.parent_id is not None:
             raise InvalidInput(
@@ -843,8 +873,9 @@ def close_case(*, case: Case, actor: User | None, note: str, resolution: str = R
                 code="council_case",
             )
         open_items = list(case.items.filter(done_at__isnull=True).order_by("pk"))
-        owed = clocks.still_owed(case)
-        owed = [c for c in owed if c.purpose not in (Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE)]
+        # Closing is the completion: it meets the agreed timeline (late if already missed);
+        # follow-ups and notices simply end. Everything else owed must be done first.
+        owed = [c for c in clocks.still_owed(case) if c.purpose not in CLOSING_ENDS]
         if open_items or owed:
             raise TransitionRefused(
                 "the case has open items or commitments; it cannot be closed until every one is done",
@@ -858,8 +889,10 @@ def close_case(*, case: Case, actor: User | None, note: str, resolution: str = R
                     ],
                 },
             )
+        now = clock.now()
+        clocks.meet(case, [Purpose.COMPLETE], now)
         clocks.cancel(case)  # follow-ups and notices end with the case
-        _close(case, actor=actor, actor_label=None, resolution=resolution, note=note.strip(), now=clock.now())
+        _close(case, actor=actor, actor_label=None, resolution=resolution, note=note.strip(), now=now)
         return case
 
 

@@ -59,6 +59,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.record_update",
         "cases.change_timeline",
         "cases.close_council_case",
+        "api.view_apitoken",  # list and revoke staff API tokens
+        "api.change_apitoken",
         "city.change_jurisdiction",
         "city.manage_standards",
         "city.add_department",

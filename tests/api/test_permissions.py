@@ -1,0 +1,184 @@
+"""Role-by-endpoint matrix (deny by default): who may call what on a Roads case, and 401 without a token.
+
+403 means "your role may not do this"; 404 means "not in your department"
+(the case is not admitted to exist). Every cell runs on a fresh case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from civicdesk.cases import services
+from tests.api.conftest import PERSONAS, row_counts
+
+OK, CREATED, FORBIDDEN, HIDDEN = 200, 201, 403, 404
+
+# Persona columns: csr.alex, staff.roads, staff.forestry, sup.roads, dir.roads, care.admin, manager, shopper
+READ = (OK, OK, HIDDEN, OK, OK, OK, OK, FORBIDDEN)
+DESK = (OK, FORBIDDEN, HIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # route: Customer Care, supervisors, directors
+ANYONE_WORKING = (OK, OK, HIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # acknowledge, assign, close…
+DEPARTMENT_WORK = (FORBIDDEN, OK, HIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # record updates, timelines, items
+FOLLOW_UP = (CREATED, FORBIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN, CREATED, FORBIDDEN, FORBIDDEN)  # Customer Care only
+
+
+def created(row: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(CREATED if status == OK else status for status in row)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str  # {ref}, {parent}, {item} are filled from the prepared case
+    expected: tuple[int, ...]
+    body: dict[str, Any] | None = None
+    prepare: Callable[[Any, Any], dict[str, Any]] = field(default=lambda make_case, case: {})
+
+
+def _with_item(make_case: Any, case: Any) -> dict[str, Any]:
+    item = services.add_item(case=case, actor=None, description="Fill the pothole")
+    return {"item": item.pk}
+
+
+def _paused(make_case: Any, case: Any) -> dict[str, Any]:
+    services.pause_clocks(case=case, actor=None, reason="waiting on photos")
+    return {}
+
+
+def _with_parent(make_case: Any, case: Any) -> dict[str, Any]:
+    return {"parent": make_case("POTHOLE", description="The same pothole, reported first.").reference}
+
+
+def _closable(make_case: Any, case: Any) -> dict[str, Any]:
+    services.record_update(case=case, actor=None, update="inspected", note="Inspected.")
+    services.record_update(case=case, actor=None, update="resident_advised", note="Filled; resident told.")
+    return {}
+
+
+def _closed(make_case: Any, case: Any) -> dict[str, Any]:
+    services.redirect_case(case=case, actor=None, reason="provincial road", redirect_to="Ministry of Transportation")
+    return {}
+
+
+ENDPOINTS = [
+    Endpoint("list", "GET", "/cases", (OK, OK, OK, OK, OK, OK, OK, FORBIDDEN)),
+    Endpoint("get", "GET", "/cases/{ref}", READ),
+    Endpoint("journal", "GET", "/cases/{ref}/journal", READ),
+    Endpoint(
+        "create",
+        "POST",
+        "/cases",
+        (CREATED, CREATED, CREATED, CREATED, CREATED, CREATED, FORBIDDEN, FORBIDDEN),
+        {"kind": "service_request", "channel": "field", "service": "SIGN", "description": "Stop sign down"},
+    ),
+    Endpoint(
+        "acknowledge",
+        "POST",
+        "/cases/{ref}/acknowledge",
+        ANYONE_WORKING,
+        {"message": "We will inspect it by tomorrow."},
+    ),
+    Endpoint(
+        "route", "POST", "/cases/{ref}/route", DESK, {"department": "forestry", "reason": "a fallen limb, not the road"}
+    ),
+    Endpoint("assign", "POST", "/cases/{ref}/assign", ANYONE_WORKING, {"assignee": "staff.roads"}),
+    Endpoint(
+        "updates", "POST", "/cases/{ref}/updates", DEPARTMENT_WORK, {"update": "inspected", "note": "Crew booked."}
+    ),
+    Endpoint(
+        "timeline",
+        "POST",
+        "/cases/{ref}/timeline",
+        DEPARTMENT_WORK,
+        {"timeline": "2026-12-15T16:00:00-05:00", "reason": "asphalt plant closed"},
+    ),
+    Endpoint("follow-up-requests", "POST", "/cases/{ref}/follow-up-requests", FOLLOW_UP),
+    Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
+    Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),
+    Endpoint("pause", "POST", "/cases/{ref}/pause", DEPARTMENT_WORK, {"reason": "waiting on the resident's photos"}),
+    Endpoint("resume", "POST", "/cases/{ref}/resume", DEPARTMENT_WORK, None, _paused),
+    Endpoint("duplicate-of", "POST", "/cases/{ref}/duplicate-of", ANYONE_WORKING, {"parent": "{parent}"}, _with_parent),
+    Endpoint(
+        "redirect",
+        "POST",
+        "/cases/{ref}/redirect",
+        ANYONE_WORKING,
+        {"reason": "Highway 401 is provincial", "redirect_to": "Ministry of Transportation"},
+    ),
+    Endpoint("close", "POST", "/cases/{ref}/close", ANYONE_WORKING, {"note": "Filled."}, _closable),
+    Endpoint(
+        "reopen", "POST", "/cases/{ref}/reopen", ANYONE_WORKING, {"reason": "the resident says it is back"}, _closed
+    ),
+]
+
+
+def _call(api: Any, endpoint: Endpoint, values: dict[str, Any]) -> Any:
+    path = endpoint.path.format(**values)
+    if endpoint.method == "GET":
+        return api.get(path)
+    body = (
+        None
+        if endpoint.body is None
+        else {k: str(v).format(**values) if isinstance(v, str) else v for k, v in endpoint.body.items()}
+    )
+    return api.post(path, body)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_role_endpoint_matrix(endpoint: Endpoint, api_as: Any, make_case: Any) -> None:
+    outcome = {}
+    for persona in PERSONAS:
+        case = make_case("POTHOLE")
+        values = {"ref": case.reference, **endpoint.prepare(make_case, case)}
+        before = row_counts()
+        response = _call(api_as(persona), endpoint, values)
+        outcome[persona] = response.status_code
+        if response.status_code >= 400:
+            assert "error" in response.json(), response.content
+            assert row_counts() == before, f"{persona} refused, yet something was written"
+    assert outcome == dict(zip(PERSONAS, endpoint.expected, strict=True))
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_no_token_is_401_and_writes_nothing(endpoint: Endpoint, api_as: Any, make_case: Any) -> None:
+    case = make_case("POTHOLE")
+    values = {"ref": case.reference, **endpoint.prepare(make_case, case)}
+    before = row_counts()
+
+    response = _call(api_as(None), endpoint, values)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("endpoint", [ENDPOINTS[1], ENDPOINTS[3]], ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer",
+        "Bearer not-a-token",
+        "Bearer {token}x",
+        "Basic Y3NyLmFsZXg6Y2l2aWNkZXNrLWRlbW8=",
+        "Token {token}",
+        "{token}",
+    ],
+)
+def test_anything_but_a_live_bearer_token_is_401(
+    endpoint: Endpoint, authorization: str, api_as: Any, make_case: Any, tokens: dict[str, str]
+) -> None:
+    case = make_case("POTHOLE")
+    api = api_as(None)
+    api.client.defaults["HTTP_AUTHORIZATION"] = authorization.format(token=tokens["csr.alex"])
+    before = row_counts()
+
+    response = _call(api, endpoint, {"ref": case.reference})
+
+    assert response.status_code == 401, response.content
+    assert response.json()["error"]["code"] == "unauthenticated"
+    assert row_counts() == before
