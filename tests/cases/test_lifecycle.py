@@ -267,3 +267,33 @@ def test_linking_to_a_parent_outside_the_actors_scope_is_refused(city, now) -> N
     roads_case = new_complaint(city, service="POTHOLE")
     with pytest.raises(NotAllowed):
         services.link_duplicate(case=forestry_case, actor=city.staff("staff.forestry"), parent=roads_case)
+
+
+def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_it(city, now, tmp_path) -> None:
+    from django.core.management import call_command
+
+    from civicdesk.cases import clocks
+
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city)
+    ack = case.commitments.get(purpose=Purpose.ACKNOWLEDGE)
+    assert ack.due_at == local(2026, 11, 3, 16, 30)
+
+    # The city closes City Hall on Tuesday 3 November (a new calendar version).
+    shipped = clocks.profile_for(city.jurisdiction).path
+    assert shipped is not None
+    text = shipped.read_text().replace('version = "2026.1"', 'version = "2026.2"')
+    text += '\n[[calendar.closures]]\nname = "Water main repair at City Hall"\ndate = 2026-11-03\n'
+    changed = tmp_path / "pickering.toml"
+    changed.write_text(text)
+    city.jurisdiction.profile = str(changed)
+    city.jurisdiction.save()
+    clocks.profile_named.cache_clear()
+
+    call_command("recompute_due_dates", "pickering")
+    ack.refresh_from_db()
+    assert ack.due_at == local(2026, 11, 4, 16, 30)
+    assert ack.calendar_version == "2026.2"
+    entry = case.journal.get(action=Action.RECOMPUTED)
+    assert entry.data["moved"][0]["standard"] == "PK-ACK-1BD"
+    assert "2026-11-03" in entry.data["moved"][0]["from"]

@@ -160,3 +160,25 @@ def resume(case: Case, at: datetime) -> list[Commitment]:
         commitment.save()
         resumed.append(commitment)
     return resumed
+
+
+def recompute(case: Case, profile: Profile) -> list[tuple[Commitment, datetime]]:
+    """Recompute the running clocks computed by an older calendar version; return (commitment, old due) pairs.
+
+    Agreed dates (a department's timeline, ladder requests) are not the calendar's to move.
+    """
+    changed = []
+    for commitment in case.commitments.filter(state__in=(CommitmentState.PENDING, CommitmentState.PAUSED)).exclude(
+        calendar_version=profile.calendar.version
+    ):
+        if commitment.standard not in profile.standards:
+            continue
+        pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in commitment.pauses]
+        due = standards.due(profile, commitment.standard, commitment.started_at, pauses)
+        old = commitment.due_at
+        commitment.due_at = due.due_at.astimezone(UTC)
+        commitment.calendar_version = due.calendar_version
+        commitment.explanation = {"lines": due.explain(), "skipped": [s.as_dict() for s in due.skipped]}
+        commitment.save(update_fields=["due_at", "calendar_version", "explanation"])
+        changed.append((commitment, old))
+    return changed

@@ -951,6 +951,43 @@ def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:
         return case
 
 
+def recompute_due_dates(*, jurisdiction: Jurisdiction, actor: User | None) -> int:
+    """After a calendar change (a new closure, a holiday kept or dropped): recompute running clocks, journaled.
+
+    Each case's recomputation is its own transaction with the case locked;
+    returns how many commitments moved.
+    """
+    require(actor, "city.manage_standards")
+    clocks.profile_named.cache_clear()  # read the profile as it is now
+    profile = clocks.profile_for(jurisdiction)
+    stale = (
+        Case.objects.filter(jurisdiction=jurisdiction, status=Status.OPEN, commitments__state__in=("pending", "paused"))
+        .exclude(commitments__calendar_version=profile.calendar.version)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    moved = 0
+    for pk in list(stale):
+        with transaction.atomic():
+            case = Case.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=pk)
+            changed = clocks.recompute(case, profile)
+            if changed:
+                moved += len(changed)
+                journal.append(
+                    case=case,
+                    action=Action.RECOMPUTED,
+                    actor=actor,
+                    data={
+                        "calendar_version": profile.calendar.version,
+                        "moved": [
+                            {"standard": c.standard, "from": old.isoformat(), "to": c.due_at.isoformat()}
+                            for c, old in changed
+                        ],
+                    },
+                )
+    return moved
+
+
 __all__ = [
     "ContactDetails",
     "Idempotency",
@@ -965,6 +1002,7 @@ __all__ = [
     "link_duplicate",
     "missing_complaint_details",
     "pause_clocks",
+    "recompute_due_dates",
     "record_update",
     "redirect_case",
     "reopen_case",

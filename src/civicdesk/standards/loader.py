@@ -13,6 +13,7 @@ nor drops is not observed and reported in ``Profile.warnings``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -610,7 +611,8 @@ def shipped_profiles() -> tuple[str, ...]:
 @cache
 def _load_shipped(name: str) -> Profile:
     resource = resources.files("civicdesk.standards") / "profiles" / f"{name}.toml"
-    return parse_profile(resource.read_text(encoding="utf-8"), f"{name}.toml")
+    profile = parse_profile(resource.read_text(encoding="utf-8"), f"{name}.toml")  # short name in messages
+    return dataclasses.replace(profile, path=Path(str(resource)))
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
