@@ -4,12 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench assets clean
 
 run: $(READY)  ## run the product: demo city, web + worker on http://127.0.0.1:8000
 	$(VENV)/bin/civicdesk demo
 
-test: $(READY)  ## run every test on SQLite, then on a throw-away PostgreSQL if installed
+test: $(READY) node_modules/.ready  ## run every test on SQLite, then on a throw-away PostgreSQL if installed
 	scripts/test
 
 lint: $(READY)  ## ruff, format check, mypy, Django checks, missing migrations
@@ -32,6 +32,14 @@ $(READY): pyproject.toml
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -e '.[dev]'
 	@touch $(READY)
+
+# axe-core for the browser tests (the served assets are committed under static/vendor).
+node_modules/.ready: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: browser accessibility tests will be skipped (install nodejs and npm)"; fi
+
+assets: node_modules/.ready  ## refresh the vendored front-end assets from node_modules
+	$(VENV)/bin/python scripts/build_assets.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "civicdesk.cases",
     "civicdesk.outbox",
     "civicdesk.worker",
+    "civicdesk.desk",
+    "civicdesk.portal",
     "civicdesk.api",
 ]
 
@@ -81,7 +83,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "desk:login"
 
 # The server's zone; each jurisdiction computes its clocks in its own zone.
 TIME_ZONE = CONFIG.time_zone
@@ -92,6 +94,7 @@ LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Embedded set-up serves static files straight from the apps (no collectstatic);
 # production serves the hashed, compressed copies `civicdesk serve` collects.
 STATIC_ROOT = DATA_DIR / "static" if CONFIG.production else None

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from civicdesk import views
 from civicdesk.api.api import api
@@ -10,4 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("desk/", include("civicdesk.desk.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # the language switch (cookie)
+    path("", include("civicdesk.portal.urls")),
 ]
