@@ -297,3 +297,45 @@ def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_i
     entry = case.journal.get(action=Action.RECOMPUTED)
     assert entry.data["moved"][0]["standard"] == "PK-ACK-1BD"
     assert "2026-11-03" in entry.data["moved"][0]["from"]
+
+
+def _summary_in_step(case) -> None:
+    from civicdesk.cases.models import Case
+
+    stored = Case.objects.get(pk=case.pk)
+    pending = [c.due_at for c in stored.commitments.filter(state=CommitmentState.PENDING)]
+    owed = [
+        c.due_at
+        for c in stored.commitments.filter(state=CommitmentState.BREACHED, met_at__isnull=True)
+        if c.purpose in ("acknowledge", "inspect", "respond", "interim", "callback", "complete")
+    ]
+    assert stored.next_due_at == (min(pending) if pending else None)
+    assert stored.owed_since == (min(owed) if owed else None)
+    assert stored.clocks_paused == stored.commitments.filter(state=CommitmentState.PAUSED).exists()
+
+
+def test_the_case_clock_summary_follows_every_transition_and_sweep(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, service="SIDEWALK")
+    _summary_in_step(case)
+    assert case.next_due_at == local(2026, 11, 3, 16, 30)
+    forestry = city.staff("staff.roads")
+    now.set(local(2026, 11, 4, 9, 0))
+    run_sweep()  # acknowledgement and inspection missed
+    _summary_in_step(case)
+    case.refresh_from_db()
+    assert case.owed_since == local(2026, 11, 3, 16, 30)
+    services.record_update(case=case, actor=forestry, update="inspected", note="Marked")
+    _summary_in_step(case)
+    services.pause_clocks(case=case, actor=forestry, reason="Waiting for photos")
+    _summary_in_step(case)
+    services.resume_clocks(case=case, actor=forestry)
+    _summary_in_step(case)
+    services.record_update(case=case, actor=forestry, update="resident_advised", note="Told")
+    _summary_in_step(case)
+    case.refresh_from_db()
+    assert case.owed_since is None
+    services.close_case(case=case, actor=forestry, note="Slab ground down")
+    _summary_in_step(case)
+    case.refresh_from_db()
+    assert case.next_due_at is None

@@ -9,18 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from civicdesk.api.errors import NotFound
 from civicdesk.api.schemas import CaseFilters, decimal_or_none
 from civicdesk.cases import access, clocks
 from civicdesk.cases.errors import InvalidInput, NotAllowed
 from civicdesk.cases.models import (
-    OPEN_COMMITMENT_STATES,
     Case,
     CaseItem,
     Commitment,
-    CommitmentState,
     JournalEntry,
 )
 from civicdesk.cases.references import normalise
@@ -93,10 +91,8 @@ def case_queue(user: User, filters: CaseFilters, *, now: datetime) -> QuerySet[C
     if filters.at_risk is not None:
         cases = _having(cases, _at_risk(user, now), filters.at_risk)
     if filters.due_before is not None:
-        due = Commitment.objects.filter(
-            case=OuterRef("pk"), state__in=OPEN_COMMITMENT_STATES, due_at__lt=filters.due_before
-        )
-        cases = cases.filter(Exists(due))
+        # A running clock due before then, or a missed one still owed since before then.
+        cases = cases.filter(Q(next_due_at__lt=filters.due_before) | Q(owed_since__lt=filters.due_before))
     cases = with_output_relations(cases, contact=access.may_see_contact(user))
     return cases.order_by("-received_at", "-pk")
 
@@ -107,14 +103,7 @@ def _having(cases: QuerySet[Case], condition: Q, wanted: bool) -> QuerySet[Case]
 
 def _overdue(now: datetime) -> Q:
     """A missed standard whose action is still owed (as closing sees it, PK-CLOSE), or a pending one past due."""
-    still_owed = Commitment.objects.filter(
-        case=OuterRef("pk"),
-        state=CommitmentState.BREACHED,
-        met_at__isnull=True,
-        purpose__in=clocks.OWED_AFTER_BREACH,
-    )
-    late = Commitment.objects.filter(case=OuterRef("pk"), state=CommitmentState.PENDING, due_at__lt=now)
-    return Q(Exists(still_owed)) | Q(Exists(late))
+    return Q(owed_since__isnull=False) | Q(next_due_at__lt=now)
 
 
 def at_risk_horizon(user: User, now: datetime) -> datetime:
@@ -127,10 +116,7 @@ def at_risk_horizon(user: User, now: datetime) -> datetime:
 
 def _at_risk(user: User, now: datetime) -> Q:
     """Not late yet, but a pending commitment falls due by the close of the next business day."""
-    soon = Commitment.objects.filter(
-        case=OuterRef("pk"), state=CommitmentState.PENDING, due_at__gte=now, due_at__lte=at_risk_horizon(user, now)
-    )
-    return Q(Exists(soon))
+    return Q(next_due_at__gte=now, next_due_at__lte=at_risk_horizon(user, now))
 
 
 def journal_of(case: Case) -> QuerySet[JournalEntry]:

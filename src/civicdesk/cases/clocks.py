@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.db.models import Count, Min, Q
+
 from civicdesk import standards
 from civicdesk.cases.models import OPEN_COMMITMENT_STATES, Case, Commitment, CommitmentState, Kind, Purpose
 from civicdesk.city.models import Jurisdiction
@@ -160,6 +162,24 @@ def resume(case: Case, at: datetime) -> list[Commitment]:
         commitment.save()
         resumed.append(commitment)
     return resumed
+
+
+def refresh(case: Case) -> None:
+    """Bring the case's clock summary (next due, overdue since, paused) in step with its commitments."""
+    summary = case.commitments.aggregate(
+        next_due=Min("due_at", filter=Q(state=CommitmentState.PENDING)),
+        owed=Min(
+            "due_at",
+            filter=Q(state=CommitmentState.BREACHED, met_at__isnull=True, purpose__in=OWED_AFTER_BREACH),
+        ),
+        paused=Count("pk", filter=Q(state=CommitmentState.PAUSED)),
+    )
+    values = {"next_due_at": summary["next_due"], "owed_since": summary["owed"], "clocks_paused": summary["paused"] > 0}
+    changed = [name for name, value in values.items() if getattr(case, name) != value]
+    if changed:
+        for name in changed:
+            setattr(case, name, values[name])
+        Case.objects.filter(pk=case.pk).update(**{name: values[name] for name in changed})
 
 
 def recompute(case: Case, profile: Profile) -> list[tuple[Commitment, datetime]]:

@@ -108,6 +108,16 @@ class Case(models.Model):
         verbose_name=_("duplicate of"),
     )
     follow_up_requests = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
+    # A summary of the commitments, kept in step by every transition (clocks.refresh) so
+    # queues sort and count by index at any size instead of scanning commitments.
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
+    owed_since = models.DateTimeField(
+        _("overdue since"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest missed standard whose action is still owed."),
+    )
+    clocks_paused = models.BooleanField(_("clocks paused"), default=False)
     public_note = models.TextField(_("latest public update"), blank=True)
     redirect_to = models.TextField(_("where the resident was directed"), blank=True)
     updated_at = models.DateTimeField(_("updated"))
@@ -119,6 +129,8 @@ class Case(models.Model):
             models.Index(fields=["jurisdiction", "status", "-received_at"], name="case_status_idx"),
             models.Index(fields=["jurisdiction", "-updated_at"], name="case_updated_idx"),
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
+            models.Index(fields=["jurisdiction", "status", "next_due_at"], name="case_next_due_idx"),
+            models.Index(fields=["jurisdiction", "status", "owed_since"], name="case_owed_idx"),
         ]
         permissions = [
             ("route_case", "Can route and re-route cases"),

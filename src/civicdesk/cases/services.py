@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +93,15 @@ class Intake:
 def _locked(case: Case) -> Case:
     """The case re-read with its row locked for the rest of the transaction."""
     return Case.objects.select_for_update(of=("self",)).select_related("jurisdiction", "department").get(pk=case.pk)
+
+
+@contextmanager
+def _changing(case: Case) -> Iterator[Case]:
+    """One transition: a transaction holding the case's lock; on success the clock summary is refreshed."""
+    with transaction.atomic():
+        locked = _locked(case)
+        yield locked
+        clocks.refresh(locked)
 
 
 def _require_open(case: Case, doing: str) -> None:
@@ -382,6 +393,7 @@ def _create_case(
             note="Recorded, not investigated (PK-ANON).",
             now=now,
         )
+    clocks.refresh(case)
     if idempotency is not None:
         IdempotencyKey.objects.create(
             jurisdiction=jurisdiction,
@@ -400,8 +412,7 @@ def redirect_case(*, case: Case, actor: User | None, reason: str, redirect_to: s
         raise InvalidInput("say why the matter is out of scope", field="reason", rule="PK-SCOPE")
     if not redirect_to.strip():
         raise InvalidInput("say where the resident should go instead", field="redirect_to", rule="PB-RESOURCE")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.close_case", case)
         _require_open(case, "redirect it")
         now = clock.now()
@@ -424,8 +435,7 @@ def redirect_case(*, case: Case, actor: User | None, reason: str, redirect_to: s
 
 def route_case(*, case: Case, actor: User | None, department: Department, reason: str = "") -> Case:
     """PK-ROUTE: send the case to the responsible department; a re-route needs a reason."""
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.route_case", case)
         _require_open(case, "route it")
         if department.jurisdiction_id != case.jurisdiction_id or not department.active:
@@ -467,8 +477,7 @@ def _route(
 
 
 def assign_case(*, case: Case, actor: User | None, assignee: User | None) -> Case:
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.assign_case", case)
         _require_open(case, "assign it")
         if assignee is not None:
@@ -498,8 +507,7 @@ def acknowledge_case(*, case: Case, actor: User | None, message: str) -> Case:
         raise InvalidInput(
             "the acknowledgement states the anticipated action and timeline", field="message", rule="PK-ACK-1BD"
         )
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.acknowledge_case", case)
         _require_open(case, "acknowledge it")
         now = clock.now()
@@ -553,8 +561,7 @@ def record_update(
         )
     if timeline is not None and timeline.tzinfo is None:
         raise InvalidInput("timeline needs a time zone offset", field="timeline")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.record_update", case)
         _require_open(case, "record an update")
         now = clock.now()
@@ -633,8 +640,7 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
         )
     if timeline.tzinfo is None:
         raise InvalidInput("timeline needs a time zone offset", field="timeline")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.change_timeline", case)
         _require_open(case, "change its timeline")
         now = clock.now()
@@ -672,8 +678,7 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
 
 def request_follow_up(*, case: Case, actor: User | None, scheduled_for: datetime | None = None) -> FollowUpRequest:
     """Send the next follow-up request to the department; the profile's ladder decides who is copied and when the next is due."""
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.request_follow_up", case)
         _require_open(case, "follow it up")
         if case.department_id is None:
@@ -746,8 +751,7 @@ def add_item(*, case: Case, actor: User | None, description: str) -> CaseItem:
     if not description.strip():
         raise InvalidInput("describe the item to be done", field="description")
     _check_length(CaseItem, "description", description.strip(), "description")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.record_update", case)
         _require_open(case, "add an item")
         now = clock.now()
@@ -760,8 +764,7 @@ def add_item(*, case: Case, actor: User | None, description: str) -> CaseItem:
 
 
 def complete_item(*, item: CaseItem, actor: User | None, note: str = "") -> CaseItem:
-    with transaction.atomic():
-        case = _locked(item.case)
+    with _changing(item.case) as case:
         require(actor, "cases.record_update", case)
         _require_open(case, "complete an item")
         item = CaseItem.objects.select_for_update().get(pk=item.pk)
@@ -781,8 +784,7 @@ def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
     """Waiting on the resident: paused time does not count against the standards."""
     if not reason.strip():
         raise InvalidInput("say what the city is waiting for", field="reason")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.record_update", case)
         _require_open(case, "pause its clocks")
         now = clock.now()
@@ -801,8 +803,7 @@ def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
 
 
 def resume_clocks(*, case: Case, actor: User | None) -> Case:
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.record_update", case)
         _require_open(case, "resume its clocks")
         now = clock.now()
@@ -847,6 +848,7 @@ def link_duplicate(*, case: Case, actor: User | None, parent: Case) -> Case:
             note=f"Duplicate of {parent.reference}.",
             now=now,
         )
+        clocks.refresh(case)
         return case
 
 
@@ -862,8 +864,7 @@ def close_case(*, case: Case, actor: User | None, note: str, resolution: str = R
         )
     if not note.strip():
         raise InvalidInput("say how the case was resolved", field="note")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.close_case", case, rule="PK-CLOSE")
         _require_open(case, "close it again")
         if case.council_involved and actor is not None and not actor.has_perm("cases.close_council_case"):
@@ -930,8 +931,7 @@ def ombudsman_information(jurisdiction: Jurisdiction) -> str:
 def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:
     if not reason.strip():
         raise InvalidInput("say why the case is reopened", field="reason")
-    with transaction.atomic():
-        case = _locked(case)
+    with _changing(case) as case:
         require(actor, "cases.close_case", case)
         if case.status != Status.CLOSED:
             raise TransitionRefused("the case is already open", code="no_change")
@@ -971,6 +971,7 @@ def recompute_due_dates(*, jurisdiction: Jurisdiction, actor: User | None) -> in
         with transaction.atomic():
             case = Case.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=pk)
             changed = clocks.recompute(case, profile)
+            clocks.refresh(case)
             if changed:
                 moved += len(changed)
                 journal.append(

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 
 from civicdesk import clock
-from civicdesk.cases import journal, notifications
+from civicdesk.cases import clocks, journal, notifications
 from civicdesk.cases.models import Action, Case, Commitment, CommitmentState, Purpose, Status
 from civicdesk.outbox.release import release_due_messages
 
@@ -108,6 +108,7 @@ def _process(pk: int, case_id: int, now: datetime, report: SweepReport) -> bool:
     else:
         _record_breach(case, commitment)
         report.breaches += 1
+    clocks.refresh(case)
     return True
 
 

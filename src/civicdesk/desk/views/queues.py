@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +36,7 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, choices=selectors.filter_choices(request.user, request.jurisdiction))
     filters = form.filters()
     cases, counts = selectors.queue(request.user, scope, filters, h)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     state_links = []
@@ -48,7 +47,7 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
             {
                 "state": state,
                 "label": STATE_LABELS[state],
-                "count": counts[state],
+                "count": selectors.shown_count(counts[state]),
                 "query": params.urlencode(),
                 "current": filters.state == state,
             }
@@ -65,7 +64,7 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
             "form": form,
             "page": page,
             "counts": counts,
-            "total": sum(counts.values()),
+            "total": selectors.shown_count(sum(counts.values())),
             "state_links": state_links,
             "all_query": all_params.urlencode(),
             "page_query": query.urlencode(),
