@@ -237,3 +237,29 @@ def test_overlong_address_is_refused(city, now) -> None:
     with pytest.raises(InvalidInput) as error:
         new_complaint(city, address="1" * 301)
     assert error.value.field == "address"
+
+
+def test_pk_priv_several_cases_for_one_resident_on_file(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    first = new_complaint(city)
+    second = new_complaint(
+        city,
+        service="POTHOLE",
+        contact=services.ContactDetails(existing=first.contact.pk, phone="905-555-0202"),
+    )
+    assert second.contact_id == first.contact_id
+    assert Contact.objects.count() == 1
+    contact = Contact.objects.get()
+    assert contact.phone == "905-555-0202"  # the new number given on this call
+    assert contact.name == "Pat Resident"  # details not given again stay as they were
+    assert list(contact.cases.order_by("pk")) == [first, second]
+
+
+def test_a_contact_of_another_city_cannot_be_reused(city, now) -> None:
+    from tests.factories import JurisdictionFactory
+
+    now.set(local(2026, 11, 2, 10, 0))
+    elsewhere = Contact.objects.create(jurisdiction=JurisdictionFactory(), name="Other")
+    with pytest.raises(InvalidInput) as error:
+        new_complaint(city, contact=services.ContactDetails(existing=elsewhere.pk))
+    assert error.value.field == "contact.existing"

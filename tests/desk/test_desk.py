@@ -11,8 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from civicdesk import clock
-from civicdesk.cases import services
-from civicdesk.cases import clocks
+from civicdesk.cases import clocks, services
 from civicdesk.cases.models import Case, Commitment, CommitmentState, Purpose, Status
 from civicdesk.cases.references import display
 from civicdesk.outbox.models import OutboxMessage
@@ -366,3 +365,28 @@ def test_outbox_is_untouched_by_reading(city, signed_in):
     before = OutboxMessage.objects.count()
     signed_in("csr.alex").get(reverse("desk:queue", args=["care"]))
     assert OutboxMessage.objects.count() == before
+
+
+def test_a_csr_files_a_second_case_for_a_resident_found_on_file(city, signed_in):
+    from civicdesk.people.models import Contact
+
+    first = complaint(city)
+    csr = signed_in("csr.alex")
+    page = csr.get(reverse("desk:new_case"), {"contact": first.contact.pk}).content.decode()
+    assert f'name="contact_id" value="{first.contact.pk}"' in page
+    response = csr.post(
+        reverse("desk:new_case"),
+        {
+            "contact_id": first.contact.pk,
+            "contact_name": first.contact.name,
+            "contact_phone": first.contact.phone,
+            "kind": "service_request",
+            "channel": "phone",
+            "service": city.service("POTHOLE").pk,
+            "description": "Another pothole on the same street",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Contact.objects.count() == 1
+    assert first.contact.cases.count() == 2

@@ -64,10 +64,11 @@ class ContactDetails:
     address: str = ""
     language: str = ""
     interpreter_requested: bool = False
+    existing: int | None = None  # a contact already on file (found by the CSR): several cases, one resident
 
     @property
     def empty(self) -> bool:
-        return not (self.name or self.organisation or self.email or self.phone or self.address)
+        return not (self.existing or self.name or self.organisation or self.email or self.phone or self.address)
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,9 @@ def _create_case(
     **fields: Any,
 ) -> Intake:
     contact_row = None
-    if contact is not None and not contact.empty:
+    if contact is not None and contact.existing is not None:
+        contact_row = _existing_contact(jurisdiction, contact)
+    elif contact is not None and not contact.empty:
         contact_row = Contact.objects.create(
             jurisdiction=jurisdiction,
             name=contact.name.strip(),
@@ -404,6 +407,25 @@ def _create_case(
             created_at=now,
         )
     return Intake(case, True, missing)
+
+
+def _existing_contact(jurisdiction: Jurisdiction, details: ContactDetails) -> Contact:
+    """The contact on file, with any detail the resident gave anew brought up to date (PK-PRIV: same table, same rules)."""
+    row = Contact.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=details.existing).first()
+    if row is None:
+        raise InvalidInput("no such contact on file in this city", field="contact.existing")
+    changed = []
+    for name in ("name", "organisation", "email", "phone", "address", "language"):
+        value = getattr(details, name).strip()
+        if value and value != getattr(row, name):
+            setattr(row, name, value)
+            changed.append(name)
+    if details.interpreter_requested and not row.interpreter_requested:
+        row.interpreter_requested = True
+        changed.append("interpreter_requested")
+    if changed:
+        row.save(update_fields=changed)
+    return row
 
 
 def redirect_case(*, case: Case, actor: User | None, reason: str, redirect_to: str) -> Case:

@@ -157,6 +157,7 @@ class IntakeForm(forms.Form):
         input_formats=[DATETIME_LOCAL],
         help_text=_("For a letter or voicemail that arrived earlier: every clock counts from receipt."),
     )
+    contact_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     contact_name = forms.CharField(label=_("Name"), required=False, max_length=200)
     contact_organisation = forms.CharField(label=_("Business or organisation"), required=False, max_length=200)
     contact_email = forms.EmailField(label=_("Email"), required=False)

@@ -102,6 +102,7 @@ def _initial(request: DeskRequest) -> dict[str, Any]:
         contact = selectors.contact_for(request.user, jurisdiction, int(contact_id))
         if contact is not None:
             initial.update({field: getattr(contact, attr) for field, attr in CONTACT_PREFILL.items()})
+            initial["contact_id"] = contact.pk
             if jurisdiction and contact.language in jurisdiction.languages:
                 initial["language"] = contact.language
             initial["interpreter_requested"] = contact.interpreter_requested
@@ -170,6 +171,14 @@ def _ref(reference: str) -> str:
     return display(reference)
 
 
+def _found_contact(request: DeskRequest, contact_id: int | None) -> int | None:
+    """The resident the CSR found on file, if this user may see contacts (PK-PRIV)."""
+    if contact_id is None:
+        return None
+    contact = selectors.contact_for(request.user, request.jurisdiction, contact_id)
+    return contact.pk if contact is not None else None
+
+
 def _create(request: DeskRequest, form: IntakeForm) -> services.Intake:
     data = form.cleaned_data
     assert request.jurisdiction is not None  # noqa: S101 — checked by the caller
@@ -181,6 +190,7 @@ def _create(request: DeskRequest, form: IntakeForm) -> services.Intake:
         address=data["contact_address"],
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
+        existing=_found_contact(request, data.get("contact_id")),
     )
     return services.create_case(
         jurisdiction=request.jurisdiction,
