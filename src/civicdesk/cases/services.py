@@ -411,7 +411,11 @@ def _create_case(
 
 def _existing_contact(jurisdiction: Jurisdiction, details: ContactDetails) -> Contact:
     """The contact on file, with any detail the resident gave anew brought up to date (PK-PRIV: same table, same rules)."""
-    row = Contact.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=details.existing).first()
+    row = (
+        Contact.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=details.existing).first()
+        if details.existing is not None
+        else None
+    )
     if row is None:
         raise InvalidInput("no such contact on file in this city", field="contact.existing")
     changed = []
