@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "civicdesk.worker",
     "civicdesk.desk",
     "civicdesk.portal",
+    "civicdesk.open311",
     "civicdesk.api",
 ]
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("desk/", include("civicdesk.desk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # the language switch (cookie)
+    path("", include("civicdesk.open311.urls")),  # /open311/discovery.*, /open311/v2/…
     path("", include("civicdesk.portal.urls")),
 ]

@@ -263,3 +263,15 @@ def test_a_contact_of_another_city_cannot_be_reused(city, now) -> None:
     with pytest.raises(InvalidInput) as error:
         new_complaint(city, contact=services.ContactDetails(existing=elsewhere.pk))
     assert error.value.field == "contact.existing"
+
+
+def test_a_random_reference_already_taken_is_drawn_again(city, now, monkeypatch) -> None:
+    from civicdesk.cases import services as case_services
+
+    now.set(local(2026, 11, 2, 10, 0))
+    first = new_complaint(city)
+    draws = iter([first.reference, first.reference, "123456786"])
+    monkeypatch.setattr(case_services, "new_reference", lambda: next(draws))  # two collisions, then a free one
+    second = new_complaint(city)
+    assert second.reference == "123456786"
+    assert Case.objects.count() == 2

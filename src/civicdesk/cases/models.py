@@ -266,6 +266,10 @@ class JournalEntry(models.Model):
         verbose_name_plural = _("journal entries")
         ordering = ["case", "sequence"]
         constraints = [models.UniqueConstraint(fields=["case", "sequence"], name="journal_sequence_unique")]
+        indexes = [
+            # Public updates by time (Open311 servicerequestupdates, the status page): no journal scan.
+            models.Index(fields=["jurisdiction", "at"], condition=models.Q(public=True), name="journal_public_at_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.sequence} {self.action}"

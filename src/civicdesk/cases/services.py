@@ -344,9 +344,8 @@ def _create_case(
     investigate = fields["safety_threat"] or not (
         fields["kind"] == Kind.COMPLAINT and (anonymous or fields["third_party_unidentified"])
     )
-    case = Case.objects.create(
+    case = _insert_with_fresh_reference(
         jurisdiction=jurisdiction,
-        reference=new_reference(),
         contact=contact_row,
         entered_at=now,
         updated_at=now,
@@ -407,6 +406,23 @@ def _create_case(
             created_at=now,
         )
     return Intake(case, True, missing)
+
+
+REFERENCE_ATTEMPTS = 8
+
+
+def _insert_with_fresh_reference(**fields: Any) -> Case:
+    """Insert the case under a random reference, drawing again if it is taken (1 in 90 with a million cases)."""
+    for attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        try:
+            with transaction.atomic():  # a savepoint: a taken reference rolls back only this insert
+                return Case.objects.create(reference=reference, **fields)
+        except IntegrityError:
+            taken = Case.objects.filter(reference=reference).exists()
+            if not taken or attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _existing_contact(jurisdiction: Jurisdiction, details: ContactDetails) -> Contact:

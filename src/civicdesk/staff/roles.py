@@ -61,6 +61,16 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.close_council_case",
         "api.view_apitoken",  # list and revoke staff API tokens
         "api.change_apitoken",
+        "open311.view_apikey",  # list and revoke Open311 client keys (issued from the shell)
+        "open311.change_apikey",
+        "open311.view_serviceattribute",  # the questions each service asks Open311 clients
+        "open311.add_serviceattribute",
+        "open311.change_serviceattribute",
+        "open311.delete_serviceattribute",
+        "open311.view_attributevalue",
+        "open311.add_attributevalue",
+        "open311.change_attributevalue",
+        "open311.delete_attributevalue",
         "city.change_jurisdiction",
         "city.manage_standards",
         "city.add_department",
