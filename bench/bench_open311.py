@@ -50,11 +50,8 @@ OPEN311_RATE_LIMIT_PER_IP = int(os.environ.get("BENCH_RATE_LIMIT", "0"))
 OPEN311_RATE_LIMIT_PER_KEY = int(os.environ.get("BENCH_RATE_LIMIT", "0"))
 """
 Request = tuple[str, str, bytes | None, dict[str, str]]
-# Not in the schema: GET requests no longer needs this index (it merges the per-status index scans) but it
-# is measured for comparison. (The public-journal index servicerequestupdates needs is now in the schema.)
-PROPOSED_INDEXES = [
-    'CREATE INDEX "case_received_idx" ON "cases_case" ("jurisdiction_id", "received_at" DESC)',
-]
+# Indexes to try before proposing them for the schema (the last run adds them).
+PROPOSED_INDEXES: list[str] = []  # both indexes it once proposed are now in the schema
 
 
 def log(message: str) -> None:

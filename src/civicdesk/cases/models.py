@@ -129,6 +129,8 @@ class Case(models.Model):
             models.Index(fields=["jurisdiction", "status", "-received_at"], name="case_status_idx"),
             models.Index(fields=["jurisdiction", "-updated_at"], name="case_updated_idx"),
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
+            # The API's default list order (newest first) straight from an index, no sort of the city's cases.
+            models.Index(fields=["jurisdiction", "-received_at", "-id"], name="case_received_idx"),
             models.Index(fields=["jurisdiction", "status", "next_due_at"], name="case_next_due_idx"),
             models.Index(fields=["jurisdiction", "status", "owed_since"], name="case_owed_idx"),
         ]

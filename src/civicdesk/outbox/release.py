@@ -18,6 +18,7 @@ def release_due_messages(*, now: datetime) -> int:
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(state=MessageState.PENDING, release_at__lte=now)
             .order_by("pk")
+            .prefetch_related("cc_users")  # one query for every message's copies, not one each
         )
         groups: dict[tuple[str, int | None, str], list[OutboxMessage]] = defaultdict(list)
         for message in due:
