@@ -1,56 +1,5 @@
-"""Fixtures for the portal's Django-client tests: the demo city, its personas, a frozen Tuesday morning."""
+"""The portal's Django-client tests use the desk's fixtures: the demo city, its personas, a frozen Tuesday morning."""
 
-from __future__ import annotations
+from tests.desk.conftest import NOW, TORONTO, city, complaint, english, frozen_now, signed_in
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
-
-import pytest
-from django.test import Client
-
-from civicdesk import clock
-
-TORONTO = ZoneInfo("America/Toronto")
-# A Tuesday in November, 10:00 in Pickering: no holiday near, office open.
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)
-
-
-@pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
-        yield NOW
-
-
-@pytest.fixture(autouse=True)
-def english(settings: Any) -> None:
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def city(db: Any) -> Any:
-    from civicdesk.city.models import Jurisdiction
-    from civicdesk.demo.city import load_demo_city
-    from tests.cases.conftest import City
-
-    load_demo_city()
-    return City(Jurisdiction.objects.get(slug="pickering"))
-
-
-@pytest.fixture
-def signed_in(city: Any) -> Callable[[str], Client]:
-    """A client signed in as a demo persona."""
-
-    def make(username: str) -> Client:
-        client = Client()
-        client.force_login(city.staff(username))
-        return client
-
-    return make
-
-
-def complaint(city: Any, **extra: Any) -> Any:
-    from tests.cases.conftest import new_complaint
-
-    return new_complaint(city, **extra)
+__all__ = ["NOW", "TORONTO", "city", "complaint", "english", "frozen_now", "signed_in"]
