@@ -909,12 +909,7 @@ def close_case(*, case: Case, actor: User | None, note: str, resolution: str = R
     with _changing(case) as case:
         require(actor, "cases.close_case", case, rule="PK-CLOSE")
         _require_open(case, "close it again")
-        if case.council_involved and actor is not None and not actor.has_perm("cases.close_council_case"):
-            raise TransitionRefused(
-                "cases with Mayor, Council or CAO involvement are closed only by Customer Care",
-                rule="PK-COUNCIL",
-                code="council_case",
-            )
+        _require_council_rights(case, actor, "closed")
         open_items = list(case.items.filter(done_at__isnull=True).order_by("pk"))
         # Closing is the completion: it meets the agreed timeline (late if already missed);
         # follow-ups and notices simply end. Everything else owed must be done first.
@@ -963,6 +958,16 @@ def _close(
         )
 
 
+def _require_council_rights(case: Case, actor: User | None, done: str) -> None:
+    """PK-COUNCIL: cases with Mayor, Council or CAO involvement are closed and reopened only by Customer Care."""
+    if case.council_involved and actor is not None and not actor.has_perm("cases.close_council_case"):
+        raise TransitionRefused(
+            f"cases with Mayor, Council or CAO involvement are {done} only by Customer Care",
+            rule="PK-COUNCIL",
+            code="council_case",
+        )
+
+
 def ombudsman_information(jurisdiction: Jurisdiction) -> str:
     return jurisdiction.ombudsman_information or (
         "If you are not satisfied with how your complaint was handled, you may contact the Ombudsman for your "
@@ -977,12 +982,7 @@ def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:
         require(actor, "cases.close_case", case)
         if case.status != Status.CLOSED:
             raise TransitionRefused("the case is already open", code="no_change")
-        if case.council_involved and actor is not None and not actor.has_perm("cases.close_council_case"):
-            raise TransitionRefused(
-                "cases with Mayor, Council or CAO involvement are reopened only by Customer Care",
-                rule="PK-COUNCIL",
-                code="council_case",
-            )
+        _require_council_rights(case, actor, "reopened")
         now = clock.now()
         case.status, case.resolution, case.closed_at = Status.OPEN, "", None
         case.parent = None
