@@ -534,8 +534,10 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Case, Commitment, JournalEntry]):
             cursor.execute(sql)
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")  # what autovacuum does shortly after a bulk load
+    # What the worker does when it starts and every 6 hours (PostgreSQL's autovacuum too, after a bulk load).
+    from civicdesk.worker.jobs import refresh_query_statistics
+
+    refresh_query_statistics()
     emit(
         {
             "generate_s": time.perf_counter() - started,

@@ -7,16 +7,21 @@ their transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Min, Q
 
 from civicdesk import standards
+from civicdesk.bulk import update_each
 from civicdesk.cases.models import OPEN_COMMITMENT_STATES, Case, Commitment, CommitmentState, Kind, Purpose
 from civicdesk.city.models import Jurisdiction
 from civicdesk.standards import Profile, Standard
+
+if TYPE_CHECKING:
+    from civicdesk.cases.batch import Batch
 
 # Standards whose clock starts at receipt and that a new case owes from the start.
 INTAKE_PURPOSES = (Purpose.ACKNOWLEDGE, Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK)
@@ -76,12 +81,19 @@ def start_clock(case: Case, *, purpose: Purpose, standard_id: str, start: dateti
 
 
 def fixed_clock(
-    case: Case, *, purpose: Purpose, rule: str, due_at: datetime, reason: str, sequence: int = 0
+    case: Case,
+    *,
+    purpose: Purpose,
+    rule: str,
+    due_at: datetime,
+    reason: str,
+    sequence: int = 0,
+    batch: Batch | None = None,
 ) -> Commitment:
     """A commitment whose date was agreed rather than computed (a department's timeline)."""
     now = due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)
     profile = profile_for(case.jurisdiction)
-    return Commitment.objects.create(
+    commitment = Commitment(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         purpose=purpose,
@@ -92,9 +104,19 @@ def fixed_clock(
         explanation={"lines": [f"{rule}: {reason}", f"due {now.astimezone(profile.calendar.tz).isoformat()}"]},
         sequence=sequence,
     )
+    if batch is not None:
+        batch.add_commitment(commitment)
+    else:
+        commitment.save()
+    return commitment
 
 
-def open_commitments(case: Case, purposes: Iterable[Purpose] | None = None) -> list[Commitment]:
+def open_commitments(
+    case: Case, purposes: Iterable[Purpose] | None = None, *, batch: Batch | None = None
+) -> list[Commitment]:
+    if batch is not None:
+        wanted = None if purposes is None else set(purposes)
+        return [c for c in batch.open_for(case) if wanted is None or c.purpose in wanted]
     query = case.commitments.filter(state__in=OPEN_COMMITMENT_STATES)
     if purposes is not None:
         query = query.filter(purpose__in=list(purposes))
@@ -113,11 +135,14 @@ def meet(case: Case, purposes: Iterable[Purpose], at: datetime) -> list[Commitme
     return met
 
 
-def cancel(case: Case, purposes: Iterable[Purpose] | None = None) -> list[Commitment]:
+def cancel(case: Case, purposes: Iterable[Purpose] | None = None, *, batch: Batch | None = None) -> list[Commitment]:
     cancelled = []
-    for commitment in open_commitments(case, purposes):
+    for commitment in open_commitments(case, purposes, batch=batch):
         commitment.state = CommitmentState.CANCELLED
-        commitment.save(update_fields=["state"])
+        if batch is not None:
+            batch.changed(commitment, "state")
+        else:
+            commitment.save(update_fields=["state"])
         cancelled.append(commitment)
     return cancelled
 
@@ -166,20 +191,46 @@ def resume(case: Case, at: datetime) -> list[Commitment]:
 
 def refresh(case: Case) -> None:
     """Bring the case's clock summary (next due, overdue since, paused) in step with its commitments."""
-    summary = case.commitments.aggregate(
-        next_due=Min("due_at", filter=Q(state=CommitmentState.PENDING)),
-        owed=Min(
-            "due_at",
-            filter=Q(state=CommitmentState.BREACHED, met_at__isnull=True, purpose__in=OWED_AFTER_BREACH),
-        ),
-        paused=Count("pk", filter=Q(state=CommitmentState.PAUSED)),
-    )
-    values = {"next_due_at": summary["next_due"], "owed_since": summary["owed"], "clocks_paused": summary["paused"] > 0}
-    changed = [name for name, value in values.items() if getattr(case, name) != value]
-    if changed:
+    refresh_many([case])
+
+
+SUMMARY_FIELDS = ("next_due_at", "owed_since", "clocks_paused")
+
+
+def refresh_many(cases: Sequence[Case]) -> None:
+    """:func:`refresh` for many cases: one grouped query, one write for the cases whose summary changed."""
+    if not cases:
+        return
+    summaries = {
+        row["case_id"]: row
+        for row in Commitment.objects.filter(case_id__in=[case.pk for case in cases])
+        .values("case_id")
+        .annotate(
+            next_due_at=Min("due_at", filter=Q(state=CommitmentState.PENDING)),
+            owed_since=Min(
+                "due_at",
+                filter=Q(state=CommitmentState.BREACHED, met_at__isnull=True, purpose__in=OWED_AFTER_BREACH),
+            ),
+            paused=Count("pk", filter=Q(state=CommitmentState.PAUSED)),
+        )
+        .order_by()
+    }
+    stale: list[Case] = []
+    changed_fields: set[str] = set()
+    for case in cases:
+        summary = summaries.get(case.pk, {})
+        values = {
+            "next_due_at": summary.get("next_due_at"),
+            "owed_since": summary.get("owed_since"),
+            "clocks_paused": bool(summary.get("paused")),
+        }
+        changed = [name for name in SUMMARY_FIELDS if getattr(case, name) != values[name]]
         for name in changed:
             setattr(case, name, values[name])
-        Case.objects.filter(pk=case.pk).update(**{name: values[name] for name in changed})
+        if changed:
+            stale.append(case)
+            changed_fields.update(changed)
+    update_each(stale, [name for name in SUMMARY_FIELDS if name in changed_fields])
 
 
 def recompute(case: Case, profile: Profile) -> list[tuple[Commitment, datetime]]:

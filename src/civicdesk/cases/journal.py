@@ -11,11 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civicdesk import clock
 from civicdesk.cases.models import Case, JournalEntry
 from civicdesk.staff.models import User
+
+if TYPE_CHECKING:
+    from civicdesk.cases.batch import Batch
 
 GENESIS = "0" * 64
 
@@ -59,9 +62,14 @@ def append(
     public: bool = False,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    batch: Batch | None = None,
 ) -> JournalEntry:
-    last = JournalEntry.objects.filter(case=case).order_by("-sequence").values_list("sequence", "hash").first()
-    sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    """Chain a new entry onto ``case``'s journal; with a ``batch`` it is written when the batch is flushed."""
+    if batch is not None:
+        sequence, previous_hash = batch.next_link(case)
+    else:
+        last = JournalEntry.objects.filter(case=case).order_by("-sequence").values_list("sequence", "hash").first()
+        sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry = JournalEntry(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
@@ -76,7 +84,10 @@ def append(
         previous_hash=previous_hash,
     )
     entry.hash = entry_hash(entry, case.reference)
-    entry.save()
+    if batch is not None:
+        batch.add_journal(entry)
+    else:
+        entry.save()
     return entry
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from civicdesk import clock
 from civicdesk.cases import clocks
 from civicdesk.cases.models import Case, FollowUpRequest
 from civicdesk.outbox.models import Audience, OutboxMessage
 from civicdesk.staff.models import User
+
+if TYPE_CHECKING:
+    from civicdesk.cases.batch import Batch
 
 
 def business_hours_release(case: Case, now: datetime) -> datetime:
@@ -56,13 +60,17 @@ def to_staff(
     body: str,
     cc: Iterable[User] = (),
     dedupe: str | None,
+    batch: Batch | None = None,
 ) -> OutboxMessage | None:
-    """Queue a message to whoever is responsible for the case, held until business hours."""
-    if dedupe and OutboxMessage.objects.filter(dedupe_key=dedupe).exists():
+    """Queue a message to whoever is responsible for the case, held until business hours.
+
+    With a ``batch`` the message is written (or dropped as already queued) when the batch is flushed.
+    """
+    if batch is None and dedupe and OutboxMessage.objects.filter(dedupe_key=dedupe).exists():
         return None
     recipient, address = responsible_staff(case)
     now = clock.now()
-    message = OutboxMessage.objects.create(
+    message = OutboxMessage(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         kind=kind,
@@ -77,6 +85,10 @@ def to_staff(
         dedupe_key=dedupe,
     )
     copies = [u for u in cc if u != recipient]
+    if batch is not None:
+        batch.add_message(message, copies)
+        return message
+    message.save()
     if copies:
         message.cc_users.set(copies)
     return message
@@ -112,7 +124,7 @@ def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
     return people
 
 
-def follow_up_request(case: Case, request: FollowUpRequest, copied: list[User]) -> None:
+def follow_up_request(case: Case, request: FollowUpRequest, copied: list[User], *, batch: Batch | None = None) -> None:
     copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
     body = (
         f"Customer Care follow-up request {request.number} for case {case.reference}: "
@@ -129,4 +141,5 @@ def follow_up_request(case: Case, request: FollowUpRequest, copied: list[User]) 
         body=body,
         cc=copied,
         dedupe=f"follow-up:{case.pk}:{request.number}",
+        batch=batch,
     )

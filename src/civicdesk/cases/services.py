@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -43,6 +43,9 @@ from civicdesk.cases.references import new_reference
 from civicdesk.city.models import Department, Jurisdiction, Service
 from civicdesk.people.models import Contact
 from civicdesk.staff.models import User
+
+if TYPE_CHECKING:
+    from civicdesk.cases.batch import Batch
 
 COMPLAINT_DETAILS = {
     "description": "what happened",
@@ -728,18 +731,21 @@ def request_follow_up(*, case: Case, actor: User | None, scheduled_for: datetime
         return _send_follow_up_request(case, actor=actor, at=scheduled_for or clock.now())
 
 
-def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> FollowUpRequest:
+def _send_follow_up_request(
+    case: Case, *, actor: User | None, at: datetime, batch: Batch | None = None
+) -> FollowUpRequest:
+    """Send request number ``case.follow_up_requests + 1``; with a ``batch`` (the sweep) its rows are written at flush."""
     from civicdesk import standards
 
     profile = clocks.profile_for(case.jurisdiction)
     ladder = profile.escalation
     number = case.follow_up_requests + 1
-    clocks.cancel(case, [Purpose.FOLLOW_UP])  # superseded by the next request's clock
+    clocks.cancel(case, [Purpose.FOLLOW_UP], batch=batch)  # superseded by the next request's clock
     copied_roles = ladder.copied_on(number) if ladder else ()
     newly_copied = ladder.step(number).copy if ladder and number <= len(ladder.steps) else ()
     copied = notifications.staff_in_roles(case, copied_roles)
     next_request = standards.next_follow_up_request(profile, number, at) if ladder else None
-    request = FollowUpRequest.objects.create(
+    request = FollowUpRequest(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         number=number,
@@ -748,9 +754,14 @@ def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> 
         copied_roles=list(copied_roles),
         next_due_at=next_request.due_at.astimezone(UTC) if next_request else None,
     )
-    request.copied.set(copied)
     case.follow_up_requests = number
-    _touch(case, clock.now(), "follow_up_requests")
+    if batch is not None:
+        batch.add_request(request, copied)
+        batch.touch(case)
+    else:
+        request.save()
+        request.copied.set(copied)
+        _touch(case, clock.now(), "follow_up_requests")
     data = {
         "number": number,
         "scheduled_for": at.isoformat(),
@@ -764,6 +775,7 @@ def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> 
         actor=actor,
         actor_label=None if actor else "Customer Care (automatic)",
         data=data,
+        batch=batch,
     )
     if newly_copied:
         journal.append(
@@ -772,6 +784,7 @@ def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> 
             actor=actor,
             actor_label=None if actor else "Customer Care (automatic)",
             data={**data, "newly_copied": list(newly_copied)},
+            batch=batch,
         )
     if next_request is not None:
         clocks.fixed_clock(
@@ -781,8 +794,9 @@ def _send_follow_up_request(case: Case, *, actor: User | None, at: datetime) -> 
             due_at=next_request.due_at,
             reason=f"follow-up request {number + 1}",
             sequence=number + 1,
+            batch=batch,
         )
-    notifications.follow_up_request(case, request, copied)
+    notifications.follow_up_request(case, request, copied, batch=batch)
     return request
 
 

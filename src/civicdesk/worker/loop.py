@@ -48,6 +48,7 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("query statistics", timedelta(hours=6), "civicdesk.worker.jobs.refresh_query_statistics"),
     PeriodicJob("case sweep", timedelta(seconds=30), "civicdesk.cases.sweep.run_sweep"),
     PeriodicJob("prune finished tasks", timedelta(hours=6), "civicdesk.worker.jobs.prune_finished_tasks"),
 )
