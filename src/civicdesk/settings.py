@@ -22,7 +22,7 @@ ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 CSRF_TRUSTED_ORIGINS = list(CONFIG.csrf_trusted_origins)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicdesk.desk.admin_app.AdminConfig",  # django.contrib.admin, its sign-in throttled like the desk's
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "civicdesk.outbox",
     "civicdesk.worker",
     "civicdesk.desk",
+    "civicdesk.throttle",
     "civicdesk.portal",
     "civicdesk.open311",
     "civicdesk.api",

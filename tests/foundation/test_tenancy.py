@@ -6,7 +6,7 @@ from django.apps import apps
 
 # Tables that are not per-city: the tenant root itself, and process bookkeeping
 # (worker heartbeats, request counters keyed by a hash of the client's address).
-NOT_TENANT_TABLES = {"city.Jurisdiction", "worker.WorkerHeartbeat", "portal.RateCounter", "open311.RateCounter"}
+NOT_TENANT_TABLES = {"city.Jurisdiction", "worker.WorkerHeartbeat", "throttle.RateCounter"}
 
 
 def test_every_civicdesk_table_has_a_jurisdiction() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from civicdesk.cases.models import Channel, FeedbackType, Kind, Resolution
 from civicdesk.cases.services import UPDATE_ACTIONS
@@ -15,6 +19,7 @@ from civicdesk.city.models import Department, Jurisdiction, Service
 from civicdesk.desk import selectors
 from civicdesk.desk.wording import language_name
 from civicdesk.staff.models import User
+from civicdesk.throttle.sign_in import start_sign_in_attempt
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ANY: list[tuple[Any, Any]] = [("", _("Any"))]
@@ -75,13 +80,49 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class StaffLoginForm(AuthenticationForm):
+def too_many_attempts_message(retry_after: int) -> str:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form behind the staff sign-in throttle (:mod:`civicdesk.throttle.sign_in`).
+
+    Once too many attempts failed, the password is not checked at all and
+    ``retry_after`` says in how many seconds to try again (the view answers 429).
+    """
+
+    retry_after = 0
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()  # a field is missing: no password is checked, nothing to count
+        attempt = start_sign_in_attempt(request=self.request, username=username)
+        if not attempt.allowed:
+            self.retry_after = attempt.retry_after
+            raise ValidationError(too_many_attempts_message(attempt.retry_after), code="throttled")
+        cleaned_data = super().clean()
+        attempt.succeeded()
+        return cleaned_data
+
+
+class StaffLoginForm(ThrottledAuthenticationForm):
     username = forms.CharField(
         label=_("User name"), widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
     )
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class AdminLoginForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The administration site's sign-in (staff accounts only), behind the same throttle as the desk's."""
 
 
 class QueueFilterForm(forms.Form):

@@ -163,18 +163,3 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Open311 submission {self.pk}"
-
-
-class RateCounter(models.Model):
-    """Requests counted per client IP or key in a fixed window, shared by every web process."""
-
-    scope = models.CharField(max_length=100)
-    window_start = models.BigIntegerField(help_text=_("Unix time the window began."))
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "window_start"], name="open311_rate_window_unique")]
-        indexes = [models.Index(fields=["window_start"], name="open311_rate_expiry_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.scope}@{self.window_start}: {self.hits}"

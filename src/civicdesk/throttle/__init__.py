@@ -1,0 +1,1 @@
+"""Counting requests and failed sign-ins in the database, so every web process shares one count."""
