@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.cases import journal, sweep
+from civicdesk.cases.batch import Batch
 from civicdesk.cases.models import Action, Case, CommitmentState, FollowUpRequest, JournalEntry, Purpose
 from civicdesk.outbox.models import OutboxMessage
 from civicdesk.worker.jobs import refresh_query_statistics
@@ -79,7 +80,7 @@ def test_a_batch_whose_writes_fail_is_retried_case_by_case(city, now, monkeypatc
         release_at=local(2026, 11, 16, 10, 0),
         dedupe_key=f"follow-up:{first.pk}:1",
     )
-    flush = sweep.Batch.flush
+    flush = Batch.flush
     calls = []
 
     def fail_first_flush(self, at):
@@ -88,7 +89,7 @@ def test_a_batch_whose_writes_fail_is_retried_case_by_case(city, now, monkeypatc
             raise RuntimeError("simulated write failure")
         flush(self, at)
 
-    monkeypatch.setattr(sweep.Batch, "flush", fail_first_flush)
+    monkeypatch.setattr(Batch, "flush", fail_first_flush)
     report = sweep.run_sweep()
 
     assert calls == [3, 1, 1, 1]  # the whole batch, then each case alone
