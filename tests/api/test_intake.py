@@ -228,3 +228,29 @@ def test_an_oversized_body_is_413_not_a_crash(api_as: Any) -> None:
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({**POTHOLE, "latitude": 43.83841234567, "longitude": -79.08681234567}, id="complaint"),
+        pytest.param({**POTHOLE, "contact": None}, id="anonymous-complaint-not-investigated"),
+        pytest.param({"kind": "inquiry", "channel": "phone", "description": "Bin day?"}, id="inquiry"),
+        pytest.param(
+            {"kind": "feedback", "feedback_type": "compliment", "channel": "web", "description": "Thanks"},
+            id="feedback-closed-at-once",
+        ),
+    ],
+)
+def test_the_created_case_in_the_response_is_the_case_as_stored(body: Any, api_as: Any) -> None:
+    """The response is built from the objects in memory; it must say exactly what a later read says."""
+    api = api_as("csr.alex")
+    created = api.post("/cases", body)
+    assert created.status_code == 201, created.content
+    shown = created.json()
+    shown.pop("missing_details")
+
+    stored = api.get(f"/cases/{shown['reference']}")
+
+    assert stored.status_code == 200
+    assert shown == stored.json()

@@ -60,3 +60,21 @@ def test_roles_sync_removes_permissions_granted_by_hand() -> None:
     group.permissions.add(Permission.objects.get(codename="delete_service"))
     sync_roles()
     assert "city.delete_service" not in _permissions(group)
+
+
+def test_permissions_are_read_in_one_query_and_match_the_roles(django_assert_num_queries) -> None:
+    from django.contrib.auth.models import Permission
+
+    from civicdesk.staff.models import User
+
+    supervisor = StaffFactory(role=Role.SUPERVISOR)
+    supervisor.user_permissions.add(Permission.objects.get(codename="delete_service"))  # granted by hand
+    fresh = User.objects.get(pk=supervisor.pk)  # a new request: nothing cached
+    with django_assert_num_queries(1):
+        permissions = fresh.get_all_permissions()
+        assert fresh.has_perm("city.delete_service")
+    assert permissions == set(ROLE_PERMISSIONS[Role.SUPERVISOR]) | {"city.delete_service"}
+
+    inactive = User.objects.get(pk=supervisor.pk)
+    inactive.is_active = False
+    assert inactive.get_all_permissions() == set()

@@ -77,6 +77,16 @@ def _out(user: User, case: Case) -> dict[str, Any]:
     return selectors.case_data(selectors.case_after_action(user, case.pk), show_contact=access.may_see_contact(user))
 
 
+def _created_out(user: User, case: Case) -> dict[str, Any]:
+    """A case this request has just created, from the objects in memory: only its clocks are read back."""
+    return selectors.case_data(
+        case,
+        show_contact=access.may_see_contact(user),
+        commitments=list(case.commitments.order_by("due_at", "pk")),
+        items=[],  # a new case has no items yet
+    )
+
+
 # --- intake and reads ----------------------------------------------------------------------------
 
 
@@ -134,7 +144,7 @@ def create_case(
             client=f"user:{user.pk}", key=idempotency_key, request=payload.model_dump(mode="json")
         ),
     )
-    data = _out(user, intake.case)
+    data = _created_out(user, intake.case) if intake.created else _out(user, intake.case)
     data["missing_details"] = intake.missing_details
     return Status(201 if intake.created else 200, data)
 

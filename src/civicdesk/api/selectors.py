@@ -126,8 +126,17 @@ def journal_of(case: Case) -> QuerySet[JournalEntry]:
 # --- the JSON shape ------------------------------------------------------------------------------
 
 
-def case_data(case: Case, *, show_contact: bool) -> dict[str, Any]:
-    """A case as the API shows it; the contact only to roles that may see it (PK-PRIV)."""
+def case_data(
+    case: Case,
+    *,
+    show_contact: bool,
+    commitments: list[Commitment] | None = None,
+    items: list[CaseItem] | None = None,
+) -> dict[str, Any]:
+    """A case as the API shows it; the contact only to roles that may see it (PK-PRIV).
+
+    ``commitments`` and ``items`` are the case's own, in display order, when the caller already has them.
+    """
     contact = case.contact if show_contact and case.contact_id is not None else None
     return {
         "reference": case.reference,
@@ -172,8 +181,8 @@ def case_data(case: Case, *, show_contact: bool) -> dict[str, Any]:
             "language": contact.language,
             "interpreter_requested": contact.interpreter_requested,
         },
-        "commitments": [commitment_data(c) for c in case.commitments.all()],
-        "items": [item_data(i) for i in case.items.all()],
+        "commitments": [commitment_data(c) for c in (case.commitments.all() if commitments is None else commitments)],
+        "items": [item_data(i) for i in (case.items.all() if items is None else items)],
     }
 
 

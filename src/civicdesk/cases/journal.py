@@ -2,7 +2,9 @@
 
 ``append`` must run inside the transaction of the change it records, with the
 case row locked (every service function locks it first), so sequence numbers
-never collide and the chain never forks.
+never collide and the chain never forks. The locked case instance remembers
+the last entry it appended (or that it is new and has none), so a transition
+that writes several entries reads the chain's end once.
 """
 
 from __future__ import annotations
@@ -68,8 +70,7 @@ def append(
     if batch is not None:
         sequence, previous_hash = batch.next_link(case)
     else:
-        last = JournalEntry.objects.filter(case=case).order_by("-sequence").values_list("sequence", "hash").first()
-        sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        sequence, previous_hash = _next_link(case)
     entry = JournalEntry(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
@@ -88,7 +89,24 @@ def append(
         batch.add_journal(entry)
     else:
         entry.save()
+        case.__dict__[TAIL] = (entry.sequence, entry.hash)
     return entry
+
+
+TAIL = "_journal_tail"  # on a locked (or just created) case instance: (last sequence, its hash)
+
+
+def starts_empty(case: Case) -> None:
+    """``case`` was created in this transaction: its first entry needs no look-up."""
+    case.__dict__[TAIL] = (0, GENESIS)
+
+
+def _next_link(case: Case) -> tuple[int, str]:
+    tail = case.__dict__.get(TAIL)
+    if tail is None:
+        last = JournalEntry.objects.filter(case=case).order_by("-sequence").values_list("sequence", "hash").first()
+        tail = (last[0], last[1]) if last else (0, GENESIS)
+    return tail[0] + 1, tail[1]
 
 
 @dataclass(frozen=True)

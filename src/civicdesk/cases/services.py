@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -55,6 +56,7 @@ COMPLAINT_DETAILS = {
     "contact": "contact details",
 }
 MAX_DESCRIPTION = 10_000
+COORDINATE_PLACES = Decimal("0.000001")
 CLOSING_ENDS = (Purpose.COMPLETE, Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE)
 
 
@@ -205,12 +207,12 @@ def create_case(
                 now=now,
                 contact=contact,
                 feedback_type=feedback_type,
-                occurred_at=occurred_at,
+                occurred_at=occurred_at.astimezone(UTC) if occurred_at is not None else None,
                 people_involved=people_involved.strip(),
                 outcome_sought=outcome_sought.strip(),
                 address=address.strip(),
-                latitude=latitude,
-                longitude=longitude,
+                latitude=_coordinate(latitude),
+                longitude=_coordinate(longitude),
                 hazard=service.is_hazard if hazard is None and service is not None else bool(hazard),
                 safety_threat=safety_threat,
                 third_party_unidentified=third_party_unidentified,
@@ -226,6 +228,11 @@ def create_case(
             if existing is not None:
                 return Intake(existing, False, missing_complaint_details(existing))
         raise
+
+
+def _coordinate(value: float | None) -> Decimal | None:
+    """A latitude or longitude as stored (6 decimal places, about 10 cm), so the case in memory is the case saved."""
+    return None if value is None else Decimal(str(value)).quantize(COORDINATE_PLACES)
 
 
 def _validated_intake(
@@ -303,12 +310,11 @@ def _validated_contact(contact: ContactDetails, jurisdiction: Jurisdiction) -> N
 
 
 def _replayed(jurisdiction: Jurisdiction, idempotency: Idempotency) -> Case | None:
-    row = (
-        IdempotencyKey.objects.filter(jurisdiction=jurisdiction, client=idempotency.client, key=idempotency.key)
-        .select_related("case")
-        .first()
-    )
-    if row is None:
+    try:
+        row = IdempotencyKey.objects.select_related("case").get(
+            jurisdiction=jurisdiction, client=idempotency.client, key=idempotency.key
+        )
+    except IdempotencyKey.DoesNotExist:
         return None
     if row.fingerprint != idempotency.fingerprint:
         raise TransitionRefused(
@@ -420,7 +426,9 @@ def _insert_with_fresh_reference(**fields: Any) -> Case:
         reference = new_reference()
         try:
             with transaction.atomic():  # a savepoint: a taken reference rolls back only this insert
-                return Case.objects.create(reference=reference, **fields)
+                case = Case.objects.create(reference=reference, **fields)
+            journal.starts_empty(case)
+            return case
         except IntegrityError:
             taken = Case.objects.filter(reference=reference).exists()
             if not taken or attempt == REFERENCE_ATTEMPTS - 1:
