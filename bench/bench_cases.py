@@ -499,6 +499,8 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
                     "sequence": 1,
                 }
             )
+            # The clock summary the service functions keep (clocks.refresh): queues and filters read it.
+            cases[-1]["next_due_at"] = min(c["due_at"] for c in commitments[-2:] if c["state"] == CommitmentState.PENDING)
             previous = journal.GENESIS
             for sequence, (action, data) in enumerate(
                 (

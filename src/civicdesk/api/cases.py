@@ -74,7 +74,9 @@ def _case_for(user: User, reference: str, permission: str) -> Case:
 
 
 def _out(user: User, case: Case) -> dict[str, Any]:
-    return selectors.case_data(selectors.case_after_action(user, case.pk), show_contact=access.may_see_contact(user))
+    return selectors.cases_data(
+        [selectors.case_after_action(user, case.pk)], show_contact=access.may_see_contact(user)
+    )[0]
 
 
 def _created_out(user: User, case: Case) -> dict[str, Any]:
@@ -165,7 +167,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
         "page": filters.page,
         "page_size": filters.page_size,
         "has_next": len(rows) > filters.page_size,
-        "results": [selectors.case_data(case, show_contact=show_contact) for case in rows[: filters.page_size]],
+        "results": selectors.cases_data(rows[: filters.page_size], show_contact=show_contact),
     }
 
 
@@ -173,7 +175,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
 def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
     user = current_user(request)
     case = selectors.visible_case(user, reference, for_output=True)
-    return selectors.case_data(case, show_contact=access.may_see_contact(user))
+    return selectors.cases_data([case], show_contact=access.may_see_contact(user))[0]
 
 
 @router.get(

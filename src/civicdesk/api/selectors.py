@@ -6,10 +6,11 @@ rows a case shows are joined or prefetched, never loaded one case at a time.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from civicdesk.api.errors import NotFound
 from civicdesk.api.schemas import CaseFilters, decimal_or_none
@@ -29,14 +30,31 @@ AT_RISK_FALLBACK = timedelta(hours=24)
 
 
 def with_output_relations(cases: QuerySet[Case], *, contact: bool) -> QuerySet[Case]:
-    """Everything :func:`case_data` reads, in a constant number of queries."""
+    """The rows :func:`case_data` reads beside the case, joined; commitments and items come from :func:`cases_data`."""
     related = ["service", "department", "assignee", "parent"]
     if contact:
         related.append("contact")
-    return cases.select_related(*related).prefetch_related(
-        Prefetch("commitments", queryset=Commitment.objects.order_by("due_at", "pk")),
-        Prefetch("items", queryset=CaseItem.objects.select_related("done_by").order_by("pk")),
-    )
+    return cases.select_related(*related)
+
+
+def cases_data(cases: list[Case], *, show_contact: bool) -> list[dict[str, Any]]:
+    """Each case as the API shows it, with its commitments and items read in one query each for all of them.
+
+    Grouped here rather than with ``prefetch_related``, whose per-case
+    querysets cost more CPU than the page's SQL.
+    """
+    ids = [case.pk for case in cases]
+    commitments: dict[int, list[Commitment]] = defaultdict(list)
+    items: dict[int, list[CaseItem]] = defaultdict(list)
+    if ids:
+        for commitment in Commitment.objects.filter(case_id__in=ids).order_by("due_at", "pk"):
+            commitments[commitment.case_id].append(commitment)
+        for item in CaseItem.objects.filter(case_id__in=ids).select_related("done_by").order_by("pk"):
+            items[item.case_id].append(item)
+    return [
+        case_data(case, show_contact=show_contact, commitments=commitments[case.pk], items=items[case.pk])
+        for case in cases
+    ]
 
 
 def require_case_reader(user: User) -> None:
@@ -127,15 +145,11 @@ def journal_of(case: Case) -> QuerySet[JournalEntry]:
 
 
 def case_data(
-    case: Case,
-    *,
-    show_contact: bool,
-    commitments: list[Commitment] | None = None,
-    items: list[CaseItem] | None = None,
+    case: Case, *, show_contact: bool, commitments: list[Commitment], items: list[CaseItem]
 ) -> dict[str, Any]:
     """A case as the API shows it; the contact only to roles that may see it (PK-PRIV).
 
-    ``commitments`` and ``items`` are the case's own, in display order, when the caller already has them.
+    ``commitments`` and ``items`` are the case's own, in display order (see :func:`cases_data`).
     """
     contact = case.contact if show_contact and case.contact_id is not None else None
     return {
@@ -181,8 +195,8 @@ def case_data(
             "language": contact.language,
             "interpreter_requested": contact.interpreter_requested,
         },
-        "commitments": [commitment_data(c) for c in (case.commitments.all() if commitments is None else commitments)],
-        "items": [item_data(i) for i in (case.items.all() if items is None else items)],
+        "commitments": [commitment_data(c) for c in commitments],
+        "items": [item_data(i) for i in items],
     }
 
 
