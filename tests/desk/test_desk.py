@@ -390,3 +390,29 @@ def test_a_csr_files_a_second_case_for_a_resident_found_on_file(city, signed_in)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Contact.objects.count() == 1
     assert first.contact.cases.count() == 2
+
+
+def test_state_counts_from_index_ranges_match_the_clock_states(city):
+    """The counts add disjoint index ranges; they must agree with the states the queue shows."""
+    from civicdesk.desk import selectors
+
+    h = selectors.Horizons(NOW, NOW + timedelta(hours=4), NOW + timedelta(days=1))
+    placed = {
+        "owed": (NOW - timedelta(days=2), NOW - timedelta(days=3), False),  # missed, still owed
+        "past_due": (NOW - timedelta(minutes=5), None, False),
+        "at_risk": (NOW + timedelta(hours=1), None, False),
+        "due_soon": (NOW + timedelta(hours=10), None, False),
+        "paused_no_clock": (None, None, True),
+        "paused_later": (NOW + timedelta(days=5), None, True),
+        "on_track_later": (NOW + timedelta(days=5), None, False),
+        "on_track_no_clock": (None, None, False),
+        "at_the_horizon": (h.due_soon_until, None, False),  # due soon, not later
+    }
+    for next_due, owed, paused in placed.values():
+        case = complaint(city)
+        Case.objects.filter(pk=case.pk).update(next_due_at=next_due, owed_since=owed, clocks_paused=paused)
+    cases = selectors.scoped_cases(city.staff("csr.alex"), "care")
+    counts = selectors.count_states(cases, h)
+    assert counts == {"breached": 2, "at_risk": 1, "due_soon": 2, "paused": 2, "on_track": 2}
+    for state in selectors.CLOCK_STATES:
+        assert counts[state] == cases.filter(selectors.state_condition(state, h)).count(), state

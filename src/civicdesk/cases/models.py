@@ -131,8 +131,14 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
             # The API's default list order (newest first) straight from an index, no sort of the city's cases.
             models.Index(fields=["jurisdiction", "-received_at", "-id"], name="case_received_idx"),
-            models.Index(fields=["jurisdiction", "status", "next_due_at"], name="case_next_due_idx"),
+            # Clock states and their counts (desk queues, API filters) read this index alone, never the table.
+            models.Index(
+                fields=["jurisdiction", "status", "next_due_at", "owed_since", "clocks_paused"], name="case_clock_idx"
+            ),
             models.Index(fields=["jurisdiction", "status", "owed_since"], name="case_owed_idx"),
+            models.Index(
+                fields=["jurisdiction", "status", "clocks_paused", "owed_since", "next_due_at"], name="case_paused_idx"
+            ),
         ]
         permissions = [
             ("route_case", "Can route and re-route cases"),

@@ -36,7 +36,9 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, choices=selectors.filter_choices(request.user, request.jurisdiction))
     filters = form.filters()
     cases, counts = selectors.queue(request.user, scope, filters, h)
-    page = selectors.CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The clock states partition the queue, so its total is the sum of their counts.
+    shown = counts[filters.state] if filters.state in selectors.CLOCK_STATES else sum(counts.values())
+    page = selectors.CappedPaginator(cases, PAGE_SIZE, known_count=shown).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     state_links = []
