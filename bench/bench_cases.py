@@ -500,7 +500,9 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
                 }
             )
             # The clock summary the service functions keep (clocks.refresh): queues and filters read it.
-            cases[-1]["next_due_at"] = min(c["due_at"] for c in commitments[-2:] if c["state"] == CommitmentState.PENDING)
+            cases[-1]["next_due_at"] = min(
+                c["due_at"] for c in commitments[-2:] if c["state"] == CommitmentState.PENDING
+            )
             previous = journal.GENESIS
             for sequence, (action, data) in enumerate(
                 (
@@ -633,6 +635,31 @@ def phase_civic_queries(args: argparse.Namespace) -> None:
     emit(result)
 
 
+def phase_civic_desk_session(args: argparse.Namespace) -> None:
+    """A signed-in desk session for the CSR (as the sign-in page would make), and each desk page's queries in-process."""
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from civicdesk.staff.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=CSR))
+    result: dict[str, Any] = {
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    }
+    client.get("/desk/")  # the first request of a process pays for imports and template loading
+    for name, path in json.loads(args.paths).items():
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - started
+        result[name] = {"queries": counter.count, "status": response.status_code, "ms": elapsed * 1000}
+    emit(result)
+
+
 def intake_body(i: int) -> dict[str, Any]:
     kind = ("service_request", "complaint", "service_request", "inquiry")[i % 4]
     body: dict[str, Any] = {
@@ -695,6 +722,11 @@ def probe_api_settings() -> tuple[str | None, str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# The staff desk's queue pages (DESIGN.md: "staff queue and API list ≥ 500 req/s and p95 ≤ 50 ms").
+DESK_PATHS = {
+    "desk_care": "/desk/queue/care/",
+    "desk_breached": "/desk/queue/care/?state=breached",
+}
 LIST_PATHS = {
     "list_page1": "/api/v1/cases?page=1",
     "list_dept": "/api/v1/cases?department=roads&status=open&page=1",
@@ -775,6 +807,19 @@ def civic_all(args: argparse.Namespace) -> None:
                     server.stop()
                     server = Server(serve_command, env, work / "server.log", port, ROOT)
                     server.wait_ready("/healthz")
+            desk = run_json([*me, "--phase", "civic-desk-session", "--paths", json.dumps(DESK_PATHS)], env)
+            desk_headers = {"Cookie": desk.pop("cookie"), "Host": f"127.0.0.1:{port}"}
+            result["queries"].update(desk)
+            for name, path in DESK_PATHS.items():
+                log(f"[{args.label}] GET {path}: {args.list_requests:,} requests, {args.clients} clients (signed in)")
+                result[name] = drive_adaptive(
+                    port,
+                    lambda i, p=path: ("GET", p, None, desk_headers),
+                    args.list_requests,
+                    args.clients,
+                    args.slow_limit,
+                    args.max_seconds,
+                )
             log(f"[{args.label}] POST /api/v1/cases: {args.requests:,} requests, {args.clients} clients")
             run_id = uuid.uuid4().hex[:8]
 
@@ -1334,8 +1379,12 @@ def print_table(
         ("list_page1", "API list page 1", "api_list"),
         ("list_dept", "API list dept+status", "list_data"),
         ("list_overdue", "API list overdue", None),
+        ("desk_care", "desk queue (Customer Care)", "list_page"),
+        ("desk_breached", "desk queue, breached", None),
     ):
-        hd_title = {"api_list": "REST list", "list_data": "staff list data"}.get(hd_key or "", "")
+        hd_title = {"api_list": "REST list", "list_data": "staff list data", "list_page": "staff list page"}.get(
+            hd_key or "", ""
+        )
         rows.append(
             (
                 f"{title}: req/s",
@@ -1368,7 +1417,7 @@ def print_table(
                 TARGETS["list_queries"],
             )
         )
-    for key, title in (("list_page", "helpdesk staff list page"), ("dashboard", "helpdesk dashboard")):
+    for key, title in (("dashboard", "helpdesk dashboard"),):
         if hd.get(key):
             rows.append((f"{title}: p95 ms", ["" for _ in labels], hd_load(key, "p95_ms", digits=1), ""))
             rows.append((f"{title}: queries/request", ["" for _ in labels], hd_queries(key), ""))
@@ -1392,7 +1441,7 @@ def print_table(
         cells = [*civ_cells, hd_cell, target]
         print(f"{name:<{width0}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     for label in labels:
-        for key in ("intake", *LIST_PATHS):
+        for key in ("intake", *LIST_PATHS, *DESK_PATHS):
             figure = civic[label].get(key)
             if figure and figure.get("error_samples"):
                 for status, sample in figure["error_samples"].items():
@@ -1478,6 +1527,7 @@ PHASES: dict[str, Callable[[argparse.Namespace], None]] = {
     "civic-generate": phase_civic_generate,
     "civic-sweep": phase_civic_sweep,
     "civic-queries": phase_civic_queries,
+    "civic-desk-session": phase_civic_desk_session,
     "civic-all": civic_all,
     "hd-setup": phase_hd_setup,
     "hd-generate": phase_hd_generate,
