@@ -60,6 +60,7 @@ class Config:
     allowed_hosts: tuple[str, ...] = ()
     csrf_trusted_origins: tuple[str, ...] = ()
     behind_proxy: bool = False
+    trusted_proxies: int = 0
     time_zone: str = "UTC"
     worker_heartbeat_max_age: int = 60
     web_concurrency: int = 2
@@ -104,6 +105,7 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         secret_key = environ.get("SECRET_KEY") or _persisted_secret_key(data_dir)
         allowed_hosts = reader.items("ALLOWED_HOSTS", default=EMBEDDED_ALLOWED_HOSTS)
 
+    behind_proxy = reader.flag("BEHIND_PROXY", default=False)
     origins = reader.items("CSRF_TRUSTED_ORIGINS", default=())
     for origin in origins:
         if not origin.startswith(("http://", "https://")):
@@ -140,7 +142,9 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         secret_key=secret_key,
         allowed_hosts=tuple(allowed_hosts),
         csrf_trusted_origins=tuple(origins),
-        behind_proxy=reader.flag("BEHIND_PROXY", default=False),
+        behind_proxy=behind_proxy,
+        # How many proxies append to X-Forwarded-For: rate limits count the client, not the proxy.
+        trusted_proxies=reader.number("TRUSTED_PROXIES", default=1 if behind_proxy else 0, minimum=0, maximum=5),
         time_zone=time_zone,
         email=email,
         worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),

@@ -137,6 +137,9 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Rate limits (portal, Open311, staff sign-in) count the client behind this many proxies (TRUSTED_PROXIES).
+CIVICDESK_TRUSTED_PROXIES = OPEN311_TRUSTED_PROXIES = CONFIG.trusted_proxies
+
 if CONFIG.behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

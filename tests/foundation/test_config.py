@@ -28,6 +28,12 @@ def test_defaults_give_an_embedded_sqlite_setup(tmp_path: Path) -> None:
     assert config.worker_heartbeat_max_age == 60
 
 
+def test_rate_limits_trust_one_proxy_behind_a_proxy_and_none_otherwise(tmp_path: Path) -> None:
+    assert read_config({}, cwd=tmp_path).trusted_proxies == 0
+    assert read_config({"BEHIND_PROXY": "1"}, cwd=tmp_path).trusted_proxies == 1
+    assert read_config({"BEHIND_PROXY": "1", "TRUSTED_PROXIES": "2"}, cwd=tmp_path).trusted_proxies == 2
+
+
 def test_embedded_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
     first = read_config({"CIVICDESK_DATA_DIR": str(tmp_path)}).secret_key
     second = read_config({"CIVICDESK_DATA_DIR": str(tmp_path)}).secret_key
@@ -92,6 +98,8 @@ def test_production_requires_secret_key_and_allowed_hosts(tmp_path: Path) -> Non
         ("DEFAULT_FROM_EMAIL", "customer care", "is not an email address"),
         ("WORKER_HEARTBEAT_MAX_AGE", "1", "out of range"),
         ("LOG_LEVEL", "chatty", "not one of"),
+        ("TRUSTED_PROXIES", "-1", "out of range"),
+        ("TRUSTED_PROXIES", "one", "not a whole number"),
     ],
 )
 def test_bad_value_names_the_variable(tmp_path: Path, variable: str, value: str, expected: str) -> None:
