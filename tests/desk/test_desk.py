@@ -416,3 +416,28 @@ def test_state_counts_from_index_ranges_match_the_clock_states(city):
     assert counts == {"breached": 2, "at_risk": 1, "due_soon": 2, "paused": 2, "on_track": 2}
     for state in selectors.CLOCK_STATES:
         assert counts[state] == cases.filter(selectors.state_condition(state, h)).count(), state
+
+
+def test_queue_filters_render_the_markup_djangos_select_would(city):
+    """QuickSelect skips Django's per-option templates; its HTML must stay what they give (labels, selected, aria)."""
+    from django import forms
+
+    from civicdesk.desk import selectors
+    from civicdesk.desk.forms import QueueFilterForm, QuickSelect
+
+    csr = city.staff("csr.alex")
+    choices = selectors.filter_choices(csr, csr.jurisdiction)
+    chosen = {"kind": "complaint", "service": str(choices["service"][0][0]), "state": "breached", "sort": "requests"}
+    for data in (None, chosen):
+        form = QueueFilterForm(data, choices=choices)
+        for name in form.fields:
+            bound = form[name]
+            assert isinstance(bound.field.widget, QuickSelect)
+            quick = bound.as_widget(attrs={"aria-describedby": f"{bound.auto_id}_helptext"})
+            django_select = forms.Select(choices=bound.field.widget.choices)
+            slow = django_select.render(
+                bound.html_name, bound.value(), {"aria-describedby": f"{bound.auto_id}_helptext", "id": bound.auto_id}
+            )
+            assert "".join(quick.split()) == "".join(slow.split()), name
+        if data:
+            assert 'value="complaint" selected' in str(form["kind"])

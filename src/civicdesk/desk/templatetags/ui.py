@@ -12,9 +12,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from civicdesk.cases.models import Channel, Kind
 from civicdesk.cases.references import display
 
 register = template.Library()
+KIND_VALUES, CHANNEL_VALUES = frozenset(Kind.values), frozenset(Channel.values)
 
 
 def anchor(field: BoundField) -> str:
@@ -82,6 +84,18 @@ def state_badge(state: str) -> SafeString:
     from civicdesk.desk.forms import STATE_LABELS
 
     return format_html('<span class="badge badge--{}">{}</span>', state, STATE_LABELS.get(state, state))
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    """A case's kind in the reader's language; in a list, cheaper than ``get_kind_display`` (no choices dict per row)."""
+    return str(Kind(value).label) if value in KIND_VALUES else value
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    """A case's channel in the reader's language (see :func:`kind_label`)."""
+    return str(Channel(value).label) if value in CHANNEL_VALUES else value
 
 
 @register.filter
