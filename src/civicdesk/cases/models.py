@@ -131,9 +131,14 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
             # The API's default list order (newest first) straight from an index, no sort of the city's cases.
             models.Index(fields=["jurisdiction", "-received_at", "-id"], name="case_received_idx"),
-            # Clock states and their counts (desk queues, API filters) read this index alone, never the table.
+            # Clock states and their counts (desk queues, API filters) read these indexes alone, never the table:
+            # the city's queue, a department's, and the paused cases.
             models.Index(
                 fields=["jurisdiction", "status", "next_due_at", "owed_since", "clocks_paused"], name="case_clock_idx"
+            ),
+            models.Index(
+                fields=["jurisdiction", "status", "department", "next_due_at", "owed_since", "clocks_paused"],
+                name="case_dept_clock_idx",
             ),
             models.Index(fields=["jurisdiction", "status", "owed_since"], name="case_owed_idx"),
             models.Index(
