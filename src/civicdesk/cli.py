@@ -130,6 +130,15 @@ def setup_django() -> None:
     django.setup()
 
 
+def check_settings() -> None:
+    """Refuse to start on a setting Django's checks call an error (a mistyped rate limit, say), naming it."""
+    from django.core import checks
+
+    serious = [message for message in checks.run_checks() if message.is_serious()]
+    if serious:
+        raise CliError("; ".join(f"{message.msg} ({message.id})" for message in serious))
+
+
 def check_database(*, require_migrated: bool) -> None:
     """Fail with one line naming DATABASE_URL when the database is unreachable (or not migrated)."""
     from django.conf import settings
@@ -171,6 +180,7 @@ def run_manage(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     setup_django()
+    check_settings()
     check_database(require_migrated=True)
     from django.conf import settings
     from django.core.management import call_command
@@ -191,6 +201,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     setup_django()
+    check_settings()
     check_database(require_migrated=True)
     from civicdesk.worker.loop import WorkerLoop
 

@@ -60,6 +60,20 @@ def test_unreachable_database_is_one_line_naming_database_url(command: str, tmp_
     assert "hunter2" not in lines[0]
 
 
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_mistyped_rate_limit_stops_start_up_naming_the_setting(command: str, tmp_path: Path) -> None:
+    (tmp_path / "city_settings.py").write_text(
+        'from civicdesk.settings import *  # noqa: F403\nCIVICDESK_SIGNIN_LIMITS = {"user": (5, 0)}\n'
+    )
+    python_path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    env = _env(tmp_path, DJANGO_SETTINGS_MODULE="city_settings", PYTHONPATH=python_path)
+    result = run_civicdesk(command, env=env)
+
+    assert result.returncode == 1, result.stderr
+    assert "CIVICDESK_SIGNIN_LIMITS['user']" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     result = run_civicdesk("serve", env=_env(tmp_path))
     assert result.returncode == 1

@@ -7,3 +7,6 @@ class ThrottleConfig(AppConfig):
     name = "civicdesk.throttle"
     label = "throttle"
     verbose_name = "Rate limits"
+
+    def ready(self) -> None:
+        from civicdesk.throttle import checks  # noqa: F401 — registers the start-up check
