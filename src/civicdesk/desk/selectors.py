@@ -9,9 +9,11 @@ rows are joined, never loaded case by case.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -90,17 +92,25 @@ def horizons(jurisdiction: Jurisdiction | None, now: datetime) -> Horizons:
 
 def state_condition(state: str, h: Horizons) -> Q:
     """The cases in one clock state, as a condition on the case's clock summary (indexed: no commitment scan)."""
-    breached = Q(owed_since__isnull=False) | Q(next_due_at__lt=h.now)
-    not_breached = Q(owed_since__isnull=True) & (Q(next_due_at__isnull=True) | Q(next_due_at__gte=h.now))
-    at_risk = Q(next_due_at__gte=h.now, next_due_at__lte=h.at_risk_until)
-    due_soon = Q(next_due_at__gt=h.at_risk_until, next_due_at__lte=h.due_soon_until)
-    later = Q(next_due_at__isnull=True) | Q(next_due_at__gt=h.due_soon_until)
+    return reduce(operator.or_, state_parts(state, h))
+
+
+def state_parts(state: str, h: Horizons) -> list[Q]:
+    """A clock state as disjoint conjunctions, each one range of an index (counting an OR makes databases scan).
+
+    Breached: a missed standard still owed, or a pending one past due. The
+    others need nothing owed: at risk and due soon by when the next clock
+    falls due, then paused or on track for the rest.
+    """
+    owed = Q(owed_since__isnull=False)
+    not_owed = Q(owed_since__isnull=True)
+    later = [Q(next_due_at__isnull=True), Q(next_due_at__gt=h.due_soon_until)]
     return {
-        BREACHED: breached,
-        AT_RISK: not_breached & at_risk,
-        DUE_SOON: not_breached & due_soon,
-        PAUSED: not_breached & later & Q(clocks_paused=True),
-        ON_TRACK: not_breached & later & Q(clocks_paused=False),
+        BREACHED: [owed, not_owed & Q(next_due_at__lt=h.now)],
+        AT_RISK: [not_owed & Q(next_due_at__gte=h.now, next_due_at__lte=h.at_risk_until)],
+        DUE_SOON: [not_owed & Q(next_due_at__gt=h.at_risk_until, next_due_at__lte=h.due_soon_until)],
+        PAUSED: [not_owed & Q(clocks_paused=True) & part for part in later],
+        ON_TRACK: [not_owed & Q(clocks_paused=False) & part for part in later],
     }[state]
 
 
@@ -130,19 +140,16 @@ COUNT_CAP = 10_000
 class CappedPaginator(Paginator):  # type: ignore[type-arg]
     """Pages of a queue whose total is counted only up to :data:`COUNT_CAP` (no full count of a million rows).
 
-    A queue passes the total it already knows from its state counts (``known_count``), so nothing is counted twice.
+    The queue already knows its total from its state counts (``known_count``), so nothing is counted twice.
     """
 
-    def __init__(self, object_list: QuerySet[Case], per_page: int, *, known_count: int | None = None) -> None:
+    def __init__(self, object_list: QuerySet[Case], per_page: int, *, known_count: int) -> None:
         super().__init__(object_list, per_page)
         self.known_count = known_count
 
     @cached_property
     def count(self) -> int:
-        if self.known_count is not None:
-            return min(self.known_count, COUNT_CAP + 1)
-        cases: QuerySet[Case] = self.object_list  # type: ignore[assignment]
-        return int(cases.order_by()[: COUNT_CAP + 1].count())
+        return min(self.known_count, COUNT_CAP + 1)
 
     @property
     def capped(self) -> bool:
@@ -163,20 +170,6 @@ class QueueFilters:
     escalation: str = ""
     state: str = ""
     sort: str = "due"
-
-
-def state_parts(state: str, h: Horizons) -> list[Q]:
-    """:func:`state_condition` as disjoint conjunctions, each one range of an index (an OR makes databases scan)."""
-    owed = Q(owed_since__isnull=False)
-    not_owed = Q(owed_since__isnull=True)
-    later = [Q(next_due_at__isnull=True), Q(next_due_at__gt=h.due_soon_until)]
-    return {
-        BREACHED: [owed, not_owed & Q(next_due_at__lt=h.now)],
-        AT_RISK: [not_owed & Q(next_due_at__gte=h.now, next_due_at__lte=h.at_risk_until)],
-        DUE_SOON: [not_owed & Q(next_due_at__gt=h.at_risk_until, next_due_at__lte=h.due_soon_until)],
-        PAUSED: [not_owed & Q(clocks_paused=True) & part for part in later],
-        ON_TRACK: [not_owed & Q(clocks_paused=False) & part for part in later],
-    }[state]
 
 
 def count_states(cases: QuerySet[Case], h: Horizons) -> dict[str, int]:
