@@ -23,7 +23,7 @@ from datetime import datetime
 from django.db.models import F, OuterRef, Subquery
 
 from civicdesk.bulk import update_each
-from civicdesk.cases.journal import GENESIS
+from civicdesk.cases.journal import remember_tail, starts_empty
 from civicdesk.cases.models import (
     OPEN_COMMITMENT_STATES,
     Case,
@@ -43,7 +43,6 @@ class ClaimLost(RuntimeError):
 @dataclass
 class Batch:
     cases: dict[int, Case]
-    tails: dict[int, tuple[int, str]] = field(default_factory=dict)
     open_commitments: dict[int, list[Commitment]] = field(default_factory=lambda: defaultdict(list))
     claimed: dict[int, Commitment] = field(default_factory=dict)
     changed_commitments: dict[int, tuple[Commitment, set[str]]] = field(default_factory=dict)
@@ -59,10 +58,12 @@ class Batch:
         batch = cls({case.pk: case for case in cases})
         ids = list(batch.cases)
         latest = JournalEntry.objects.filter(case_id=OuterRef("case_id")).order_by("-sequence").values("sequence")[:1]
+        for case in batch.cases.values():
+            starts_empty(case)
         for case_id, sequence, digest in JournalEntry.objects.filter(
             case_id__in=ids, sequence=Subquery(latest)
         ).values_list("case_id", "sequence", "hash"):
-            batch.tails[case_id] = (sequence, digest)
+            remember_tail(batch.cases[case_id], sequence, digest)
         # By case only: a state condition tempts SQLite's planner into the (state, due_at) index.
         for commitment in Commitment.objects.filter(case_id__in=ids).order_by("due_at", "pk"):
             if commitment.state in OPEN_COMMITMENT_STATES:
@@ -72,14 +73,8 @@ class Batch:
 
     # --- what the service functions call instead of saving -------------------------------------
 
-    def next_link(self, case: Case) -> tuple[int, str]:
-        """The sequence number and previous hash for ``case``'s next journal entry."""
-        sequence, digest = self.tails.get(case.pk, (0, GENESIS))
-        return sequence + 1, digest
-
     def add_journal(self, entry: JournalEntry) -> None:
         self.journal.append(entry)
-        self.tails[entry.case_id] = (entry.sequence, entry.hash)
 
     def open_for(self, case: Case) -> list[Commitment]:
         return [c for c in self.open_commitments[case.pk] if c.state in OPEN_COMMITMENT_STATES]
@@ -111,7 +106,6 @@ class Batch:
     def discard(self, case_id: int) -> None:
         """Forget every row built for ``case_id`` (its step failed; it is retried by the next sweep)."""
         self.cases.pop(case_id, None)
-        self.tails.pop(case_id, None)
         self.open_commitments.pop(case_id, None)
         self.touched.discard(case_id)
         for pk in [pk for pk, c in self.claimed.items() if c.case_id == case_id]:

@@ -67,10 +67,7 @@ def append(
     batch: Batch | None = None,
 ) -> JournalEntry:
     """Chain a new entry onto ``case``'s journal; with a ``batch`` it is written when the batch is flushed."""
-    if batch is not None:
-        sequence, previous_hash = batch.next_link(case)
-    else:
-        sequence, previous_hash = _next_link(case)
+    sequence, previous_hash = _next_link(case)
     entry = JournalEntry(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
@@ -89,16 +86,21 @@ def append(
         batch.add_journal(entry)
     else:
         entry.save()
-        case.__dict__[TAIL] = (entry.sequence, entry.hash)
+    remember_tail(case, entry.sequence, entry.hash)
     return entry
 
 
 TAIL = "_journal_tail"  # on a locked (or just created) case instance: (last sequence, its hash)
 
 
+def remember_tail(case: Case, sequence: int, digest: str) -> None:
+    """``case`` (locked, or created in this transaction) ends at entry ``sequence`` with hash ``digest``."""
+    case.__dict__[TAIL] = (sequence, digest)
+
+
 def starts_empty(case: Case) -> None:
     """``case`` was created in this transaction: its first entry needs no look-up."""
-    case.__dict__[TAIL] = (0, GENESIS)
+    remember_tail(case, 0, GENESIS)
 
 
 def _next_link(case: Case) -> tuple[int, str]:
