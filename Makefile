@@ -12,10 +12,11 @@ run: $(READY)  ## run the product: demo city, web + worker on http://127.0.0.1:8
 test: $(READY) node_modules/.ready  ## run every test on SQLite, then on a throw-away PostgreSQL if installed
 	scripts/test
 
-lint: $(READY)  ## ruff, format check, mypy, Django checks, missing migrations
+lint: $(READY)  ## ruff, format check, mypy, import contracts (the rings), Django checks, missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py check --fail-level WARNING
 	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py makemigrations --check --dry-run
 

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import numpy as np
 
-from civicdesk.calendars.batch import add_business_days_batch
-from civicdesk.standards import due, load_profile
+from civicdesk.engines.calendars.batch import add_business_days_batch
+from civicdesk.engines.standards import due, load_profile
 
 N_BATCH = 2_000_000
 TORONTO = ZoneInfo("America/Toronto")

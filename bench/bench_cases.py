@@ -269,7 +269,7 @@ def emit(result: dict[str, Any]) -> None:
 
 def setup_django() -> None:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # this tree's code, even when the venv points at another checkout
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.platform.settings")
     import django
 
     django.setup()
@@ -373,7 +373,7 @@ class Profiler:
 
 def sweep_instant() -> datetime:
     """The latest instant, at most now, when Pickering's offices are open: staff messages are then released at once."""
-    from civicdesk.cases.clocks import profile_named
+    from civicdesk.domain.cases.clocks import profile_named
 
     calendar = profile_named("pickering").calendar
     instant = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -390,9 +390,9 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
     from django.core.management.color import no_style
     from django.db import connection, transaction
 
-    from civicdesk.cases import journal
-    from civicdesk.cases.clocks import profile_for
-    from civicdesk.cases.models import (
+    from civicdesk.domain.cases import journal
+    from civicdesk.domain.cases.clocks import profile_for
+    from civicdesk.domain.cases.models import (
         Action,
         Case,
         Commitment,
@@ -402,9 +402,9 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
         Purpose,
         Status,
     )
-    from civicdesk.cases.references import check_digit
-    from civicdesk.city.models import Jurisdiction, Service
-    from civicdesk.staff.models import User
+    from civicdesk.domain.cases.references import check_digit
+    from civicdesk.domain.city.models import Jurisdiction, Service
+    from civicdesk.domain.staff.models import User
 
     started = time.perf_counter()
     now = sweep_instant()
@@ -539,7 +539,7 @@ def phase_civic_generate(args: argparse.Namespace) -> None:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Case, Commitment, JournalEntry]):
             cursor.execute(sql)
     # What the worker does when it starts and every 6 hours (PostgreSQL's autovacuum too, after a bulk load).
-    from civicdesk.worker.jobs import refresh_query_statistics
+    from civicdesk.platform.worker.jobs import refresh_query_statistics
 
     refresh_query_statistics()
     emit(
@@ -557,10 +557,10 @@ def phase_civic_sweep(args: argparse.Namespace) -> None:
     setup_django()
     from django.db import connection
 
-    from civicdesk import clock
-    from civicdesk.cases.models import Commitment, CommitmentState, FollowUpRequest, JournalEntry
-    from civicdesk.cases.sweep import run_sweep
-    from civicdesk.outbox.models import OutboxMessage
+    from civicdesk.domain.cases.models import Commitment, CommitmentState, FollowUpRequest, JournalEntry
+    from civicdesk.domain.cases.sweep import run_sweep
+    from civicdesk.domain.outbox.models import OutboxMessage
+    from civicdesk.platform import timesource
 
     now = datetime.fromisoformat(args.now)
 
@@ -576,7 +576,7 @@ def phase_civic_sweep(args: argparse.Namespace) -> None:
     log(f"sweep over {before['due_pending']:,} due clocks ({connection.vendor})")
     queries = QueryCounter()
     profiler = Profiler(args.profile_out) if args.profile_out else None
-    with clock.frozen_at(now), connection.execute_wrapper(queries):
+    with timesource.frozen_at(now), connection.execute_wrapper(queries):
         started, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.start()
@@ -642,7 +642,7 @@ def phase_civic_desk_session(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
 
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     result: dict[str, Any] = {"cookies": {}}
     clients: dict[str, Client] = {}
@@ -692,14 +692,14 @@ def probe_api_settings() -> tuple[str | None, str]:
     code = (
         "import django,sys; django.setup();"
         "from django.conf import settings; from django.urls import resolve, Resolver404;"
-        "ok='civicdesk.api' in settings.INSTALLED_APPS\n"
+        "ok='civicdesk.channels.api' in settings.INSTALLED_APPS\n"
         "try: resolve('/api/v1/cases')\n"
         "except Resolver404: ok=False\n"
         "print('yes' if ok else 'no')"
     )
     tmp = tempfile.mkdtemp(prefix="bench-cases-probe-")
     try:
-        candidates = ["civicdesk.settings"]
+        candidates = ["civicdesk.platform.settings"]
         if (ROOT / "tests" / "api" / "settings_api.py").exists():
             candidates.append("tests.api.settings_api")
         for module in candidates:
@@ -717,10 +717,10 @@ def probe_api_settings() -> tuple[str | None, str]:
                 return (
                     module,
                     ""
-                    if module == "civicdesk.settings"
-                    else "API not in civicdesk.settings yet: used tests.api.settings_api",
+                    if module == "civicdesk.platform.settings"
+                    else "API not in civicdesk.platform.settings yet: used tests.api.settings_api",
                 )
-        return None, "no /api/v1/ in civicdesk.settings and no tests/api/settings_api.py: API rows skipped"
+        return None, "no /api/v1/ in civicdesk.platform.settings and no tests/api/settings_api.py: API rows skipped"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -751,7 +751,7 @@ def civic_all(args: argparse.Namespace) -> None:
             "LOG_LEVEL": "WARNING",
         }
         env.setdefault("DATABASE_URL", f"sqlite:///{work / 'civicdesk.sqlite3'}")
-        env["DJANGO_SETTINGS_MODULE"] = args.settings or "civicdesk.settings"
+        env["DJANGO_SETTINGS_MODULE"] = args.settings or "civicdesk.platform.settings"
         civicdesk = [sys.executable, "-m", "civicdesk"]
         log(f"[{args.label}] migrate and load the demo city")
         subprocess.run([*civicdesk, "demo", "--load-only"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

@@ -44,7 +44,7 @@ DATA = ROOT.parent / "shared" / "data" / "311"
 SETTINGS = """\
 import os
 
-from civicdesk.settings import *  # noqa: F403
+from civicdesk.platform.settings import *  # noqa: F403
 
 OPEN311_RATE_LIMIT_PER_IP = int(os.environ.get("BENCH_RATE_LIMIT", "0"))
 OPEN311_RATE_LIMIT_PER_KEY = int(os.environ.get("BENCH_RATE_LIMIT", "0"))
@@ -153,7 +153,7 @@ def sql_time(value: datetime) -> str:
 
 
 def reference_for(pk: int) -> str:
-    from civicdesk.cases.references import check_digit
+    from civicdesk.domain.cases.references import check_digit
 
     body = str(10_000_000 + (pk * 7_919) % 90_000_000)  # one-to-one and spread over the space new_reference draws from
     return f"{body}{check_digit(body)}"
@@ -179,10 +179,10 @@ def generate(total: int, key_id: int, now: datetime) -> list[str]:
     """Bulk-insert ``total`` cases received over the two years before ``now``; return some references to ask for."""
     from django.db import connection, transaction
 
-    from civicdesk.cases.models import Case, Commitment, JournalEntry
-    from civicdesk.city.models import Jurisdiction, Service
-    from civicdesk.open311.models import Submission
-    from civicdesk.people.models import Contact
+    from civicdesk.channels.open311.models import Submission
+    from civicdesk.domain.cases.models import Case, Commitment, JournalEntry
+    from civicdesk.domain.city.models import Jurisdiction, Service
+    from civicdesk.domain.people.models import Contact
 
     city = Jurisdiction.objects.get(slug="pickering")
     services = list(Service.objects.filter(jurisdiction=city, public=True).order_by("pk"))
@@ -529,8 +529,8 @@ def main() -> int:
         setup(folder)
         from django.db import connections
 
-        from civicdesk.demo.city import load_demo_city
-        from civicdesk.open311.keys import issue_key
+        from civicdesk.channels.open311.keys import issue_key
+        from civicdesk.platform.demo.city import load_demo_city
 
         load_demo_city()
         row, key = issue_key(client_name="bench")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copy the front-end assets the product serves from node_modules into src/civicdesk/static/vendor/.
+"""Copy the front-end assets the product serves from node_modules into src/civicdesk/channels/ui/static/vendor/.
 
 Run after ``npm ci`` (or ``npm run build``). The copies are committed, so a
 checkout serves the pages without Node.js; axe-core stays in node_modules
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR = ROOT / "src" / "civicdesk" / "static" / "vendor"
+VENDOR = ROOT / "src" / "civicdesk" / "channels" / "ui" / "static" / "vendor"
 ASSETS = {
     "node_modules/htmx.org/dist/htmx.min.js": "htmx.min.js",
     "node_modules/htmx.org/LICENSE": "htmx.LICENSE.txt",

@@ -99,13 +99,13 @@ def roads(pickering):
 
 @pytest.fixture
 def csr(pickering):
-    from civicdesk.staff.roles import Role
+    from civicdesk.domain.staff.roles import Role
 
     return StaffFactory(jurisdiction=pickering, username="csr.alex", role=Role.CSR)
 
 
 @pytest.fixture
 def care_admin(pickering):
-    from civicdesk.staff.roles import Role
+    from civicdesk.domain.staff.roles import Role
 
     return StaffFactory(jurisdiction=pickering, username="care.admin", role=Role.CARE_ADMIN, is_staff=True)

@@ -7,8 +7,8 @@ from typing import Any
 import factory
 from django.contrib.auth.models import Group
 
-from civicdesk.city.models import Department, Division, Jurisdiction, Service
-from civicdesk.staff.models import User
+from civicdesk.domain.city.models import Department, Division, Jurisdiction, Service
+from civicdesk.domain.staff.models import User
 
 
 class JurisdictionFactory(factory.django.DjangoModelFactory):

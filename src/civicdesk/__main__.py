@@ -2,6 +2,6 @@
 
 import sys
 
-from civicdesk.cli import main
+from civicdesk.platform.cli import main
 
 sys.exit(main())

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Tuesday in November, 10:00 in Pickering: no holiday near, office open.
@@ -45,14 +45,14 @@ class Api:
 
 @pytest.fixture(autouse=True)
 def frozen_now() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
+    with timesource.frozen_at(NOW):
         yield NOW
 
 
 @pytest.fixture
 def demo(db: Any) -> Any:
-    from civicdesk.city.models import Jurisdiction
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.domain.city.models import Jurisdiction
+    from civicdesk.platform.demo.city import load_demo_city
 
     load_demo_city()
     return Jurisdiction.objects.get(slug="pickering")
@@ -60,8 +60,8 @@ def demo(db: Any) -> Any:
 
 @pytest.fixture
 def tokens(demo: Any) -> dict[str, str]:
-    from civicdesk.api.tokens import issue_token
-    from civicdesk.staff.models import User
+    from civicdesk.channels.api.tokens import issue_token
+    from civicdesk.domain.staff.models import User
 
     return {name: issue_token(user=User.objects.get(username=name))[1] for name in PERSONAS}
 
@@ -78,7 +78,7 @@ def api_as(tokens: dict[str, str]) -> Any:
 
 @pytest.fixture
 def user(demo: Any) -> Any:
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     return lambda username: User.objects.get(username=username)
 
@@ -89,8 +89,8 @@ RESIDENT = {"name": "Pat Resident", "phone": "905-555-0100", "email": "pat@examp
 @pytest.fixture
 def make_case(demo: Any) -> Any:
     """``make_case(service="POTHOLE", **fields)``: a case recorded by the system, with an identified resident."""
-    from civicdesk.cases import services
-    from civicdesk.city.models import Service
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.city.models import Service
 
     def make(service: str | None = "POTHOLE", *, kind: str = "complaint", channel: str = "phone", **fields: Any) -> Any:
         contact = fields.pop("contact", RESIDENT)
@@ -111,9 +111,9 @@ def make_case(demo: Any) -> Any:
 
 def row_counts() -> dict[str, int]:
     """How many rows every table a case write touches holds: equal before and after means nothing was written."""
-    from civicdesk.cases.models import Case, CaseItem, Commitment, FollowUpRequest, IdempotencyKey, JournalEntry
-    from civicdesk.outbox.models import OutboxMessage
-    from civicdesk.people.models import Contact
+    from civicdesk.domain.cases.models import Case, CaseItem, Commitment, FollowUpRequest, IdempotencyKey, JournalEntry
+    from civicdesk.domain.outbox.models import OutboxMessage
+    from civicdesk.domain.people.models import Contact
 
     models: list[Any] = [
         Case,

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from civicdesk import clock
-from civicdesk.api.models import ApiToken
-from civicdesk.api.tokens import issue_token, revoke
+from civicdesk.channels.api.models import ApiToken
+from civicdesk.channels.api.tokens import issue_token, revoke
+from civicdesk.platform import timesource
 from tests.api.conftest import BASE, Api
 from tests.conftest import civicdesk_env, run_civicdesk
 
@@ -36,7 +36,7 @@ def test_token_authenticates_as_its_staff_member_and_notes_last_use(user: Any) -
 
     assert response.status_code == 200
     row.refresh_from_db()
-    assert row.last_used_at == clock.now()
+    assert row.last_used_at == timesource.now()
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(user: Any) -> None:
@@ -45,13 +45,13 @@ def test_last_use_is_recorded_at_most_once_a_minute(user: Any) -> None:
     api.get("/cases")
     first = ApiToken.objects.get(pk=row.pk).last_used_at
 
-    clock.advance(timedelta(seconds=30))
+    timesource.advance(timedelta(seconds=30))
     api.get("/cases")
     assert ApiToken.objects.get(pk=row.pk).last_used_at == first
 
-    clock.advance(timedelta(seconds=31))
+    timesource.advance(timedelta(seconds=31))
     api.get("/cases")
-    assert ApiToken.objects.get(pk=row.pk).last_used_at == clock.now()
+    assert ApiToken.objects.get(pk=row.pk).last_used_at == timesource.now()
 
 
 def test_revoked_token_is_401(user: Any) -> None:
@@ -76,7 +76,7 @@ def test_token_of_a_deactivated_staff_member_is_401(user: Any) -> None:
 
 
 def test_admin_lists_and_revokes_tokens_but_never_creates_them(user: Any) -> None:
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     row, _token = issue_token(user=user("csr.alex"), name="integration")
     admin = User.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
@@ -149,7 +149,7 @@ def test_create_api_token_refuses_unknown_or_inactive_staff(username: str, messa
 
 @pytest.mark.django_db(transaction=True)
 def test_civicdesk_manage_create_api_token_end_to_end() -> None:
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.platform.demo.city import load_demo_city
 
     load_demo_city()
     env = civicdesk_env(DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"])
@@ -159,7 +159,7 @@ def test_civicdesk_manage_create_api_token_end_to_end() -> None:
 
     assert issued.returncode == 0, issued.stderr
     token = issued.stdout.rstrip("\n").splitlines()[-1]
-    with clock.frozen_at(clock.now()):
+    with timesource.frozen_at(timesource.now()):
         assert Api(token).get("/cases").status_code == 200
     assert unknown.returncode == 1
     assert "no staff member with username 'nobody'" in unknown.stderr

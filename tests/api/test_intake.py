@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.cases.models import Case, IdempotencyKey
+from civicdesk.domain.cases.models import Case, IdempotencyKey
 from tests.api.conftest import RESIDENT, row_counts
 
 POTHOLE = {

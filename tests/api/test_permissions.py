@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.cases import services
+from civicdesk.domain.cases import services
 from tests.api.conftest import PERSONAS, row_counts
 
 OK, CREATED, FORBIDDEN, HIDDEN = 200, 201, 403, 404

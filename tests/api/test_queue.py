@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.cases import services
-from civicdesk.cases.sweep import run_sweep
+from civicdesk.domain.cases import services
+from civicdesk.domain.cases.sweep import run_sweep
 from tests.api.conftest import NOW, TORONTO
 
 
@@ -118,7 +118,7 @@ def test_bad_filters_are_422_naming_the_parameter(params: dict[str, str], field:
 
 
 def _fill(make_case: Any, count: int) -> None:
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     crew = User.objects.get(username="staff.roads")
     for n in range(count):

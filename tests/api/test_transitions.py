@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from civicdesk.cases import journal, services
-from civicdesk.cases.models import Case
+from civicdesk.domain.cases import journal, services
+from civicdesk.domain.cases.models import Case
 from tests.api.conftest import row_counts
 
 

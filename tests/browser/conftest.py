@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium"))
@@ -73,14 +73,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def frozen_now() -> Iterator[datetime]:
     """The live server runs in this process, so it sees the frozen clock too."""
-    with clock.frozen_at(NOW):
+    with timesource.frozen_at(NOW):
         yield NOW
 
 
 @pytest.fixture
 def city(transactional_db: Any) -> Any:
-    from civicdesk.city.models import Jurisdiction
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.domain.city.models import Jurisdiction
+    from civicdesk.platform.demo.city import load_demo_city
     from tests.cases.conftest import City
 
     load_demo_city()
@@ -107,7 +107,7 @@ class Browser:
         """A session made by Django's test client, handed to the browser (the sign-in page has its own test)."""
         from django.test import Client
 
-        from civicdesk.staff.models import User
+        from civicdesk.domain.staff.models import User
 
         client = Client()
         client.force_login(User.objects.get(username=username))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases import services
-from civicdesk.cases.references import display
+from civicdesk.domain.cases import services
+from civicdesk.domain.cases.references import display
 from tests.browser.conftest import LANGUAGES
 from tests.cases.conftest import new_complaint
 
@@ -23,14 +23,14 @@ def _cases(city):
     planned = new_complaint(city, service="TREE-PLANT", address="7 Birch Cres")
     from datetime import timedelta
 
-    from civicdesk import clock
+    from civicdesk.platform import timesource
 
     services.record_update(
         case=planned,
         actor=forestry,
         update="action_planned",
         note="Planting booked",
-        timeline=clock.now() + timedelta(days=4),
+        timeline=timesource.now() + timedelta(days=4),
     )
     new_complaint(city, service="POTHOLE", address="40 Oak Ave")
     return plain, escalated, planned

@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from civicdesk.cases import services
-from civicdesk.cases.models import Case, Purpose, Status
-from civicdesk.cases.references import display
-from civicdesk.outbox.models import OutboxMessage
+from civicdesk.domain.cases import services
+from civicdesk.domain.cases.models import Case, Purpose, Status
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.outbox.models import OutboxMessage
 from tests.cases.conftest import new_complaint
 
 pytestmark = [pytest.mark.browser]

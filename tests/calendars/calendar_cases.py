@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from civicdesk.calendars import BusinessCalendar, CalendarSpec, HolidaySource, WeeklyHours
+from civicdesk.engines.calendars import BusinessCalendar, CalendarSpec, HolidaySource, WeeklyHours
 
 TORONTO = ZoneInfo("America/Toronto")
 WEEKDAYS_0830_1630 = {d: ["08:30-16:30"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicdesk.calendars import AnnualDate, AnnualRange, Closure, EveryNWeeks, FixedDate
-from civicdesk.calendars.batch import add_business_days_batch, from_instants, to_instants
+from civicdesk.engines.calendars import AnnualDate, AnnualRange, Closure, EveryNWeeks, FixedDate
+from civicdesk.engines.calendars.batch import add_business_days_batch, from_instants, to_instants
 from tests.calendars.calendar_cases import instants, pickering_like, split_shift_dst
 
 CALENDARS = [

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicdesk.calendars import BusinessCalendar, Period
+from civicdesk.engines.calendars import BusinessCalendar, Period
 from tests.calendars.calendar_cases import instants, pickering_like, split_shift_dst
 
 CALENDARS = {"pickering": pickering_like(), "split-dst": split_shift_dst()}

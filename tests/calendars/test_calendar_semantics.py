@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from civicdesk.calendars import (
+from civicdesk.engines.calendars import (
     AnnualDate,
     AnnualRange,
     BusinessCalendar,
@@ -26,7 +26,7 @@ from civicdesk.calendars import (
     WeeklyHours,
     parse_date_rule,
 )
-from civicdesk.calendars.zones import resolve_wall, wall_clock
+from civicdesk.engines.calendars.zones import resolve_wall, wall_clock
 from tests.calendars.calendar_cases import TORONTO, pickering_like, split_shift_dst, toronto
 
 CAL = pickering_like()

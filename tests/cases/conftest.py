@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civicdesk import clock
-from civicdesk.cases import services
-from civicdesk.cases.models import Case
-from civicdesk.city.models import Jurisdiction, Service
-from civicdesk.demo.city import load_demo_city
-from civicdesk.staff.models import User
+from civicdesk.domain.cases import services
+from civicdesk.domain.cases.models import Case
+from civicdesk.domain.city.models import Jurisdiction, Service
+from civicdesk.domain.staff.models import User
+from civicdesk.platform import timesource
+from civicdesk.platform.demo.city import load_demo_city
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -49,11 +49,11 @@ class MovableClock:
     def set(self, instant: datetime) -> None:
         if self._context is not None:
             self._context.__exit__(None, None, None)
-        self._context = clock.frozen_at(instant)
+        self._context = timesource.frozen_at(instant)
         self._context.__enter__()
 
     def advance(self, delta: timedelta) -> None:
-        clock.advance(delta)
+        timesource.advance(delta)
 
     def close(self) -> None:
         if self._context is not None:
@@ -76,7 +76,7 @@ def new_complaint(city: City, *, service: str | None = "TREE-PRUNE", channel: st
         "channel": channel,
         "service": city.service(service) if service else None,
         "description": "The maple in front of 12 Elm St has a dead limb over the sidewalk.",
-        "occurred_at": clock.now() - timedelta(days=1),
+        "occurred_at": timesource.now() - timedelta(days=1),
         "people_involved": "none",
         "outcome_sought": "Prune the tree",
         "address": "12 Elm St",

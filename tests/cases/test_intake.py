@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases import references, services
-from civicdesk.cases.errors import InvalidInput, NotAllowed, TransitionRefused
-from civicdesk.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
-from civicdesk.people.models import Contact
+from civicdesk.domain.cases import references, services
+from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
+from civicdesk.domain.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
+from civicdesk.domain.people.models import Contact
 from tests.cases.conftest import local, new_complaint
 
 pytestmark = pytest.mark.django_db
@@ -266,7 +266,7 @@ def test_a_contact_of_another_city_cannot_be_reused(city, now) -> None:
 
 
 def test_a_random_reference_already_taken_is_drawn_again(city, now, monkeypatch) -> None:
-    from civicdesk.cases import services as case_services
+    from civicdesk.domain.cases import services as case_services
 
     now.set(local(2026, 11, 2, 10, 0))
     first = new_complaint(city)

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from django.core.management import CommandError, call_command
 
-from civicdesk.cases import journal, services
-from civicdesk.cases.models import JournalEntry
+from civicdesk.domain.cases import journal, services
+from civicdesk.domain.cases.models import JournalEntry
 from tests.cases.conftest import local, new_complaint
 
 pytestmark = pytest.mark.django_db

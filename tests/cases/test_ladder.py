@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from civicdesk.cases.models import Action, Case, Commitment, CommitmentState, FollowUpRequest, Purpose
-from civicdesk.cases.sweep import run_sweep
-from civicdesk.outbox.models import MessageState, OutboxMessage
+from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, FollowUpRequest, Purpose
+from civicdesk.domain.cases.sweep import run_sweep
+from civicdesk.domain.outbox.models import MessageState, OutboxMessage
 from tests.cases.conftest import local, new_complaint
 
 
@@ -51,7 +51,7 @@ def test_pk_esc_full_ladder_with_business_day_dates(city, now) -> None:
 
 @pytest.mark.django_db
 def test_pk_esc_an_update_stops_the_ladder(city, now) -> None:
-    from civicdesk.cases import services
+    from civicdesk.domain.cases import services
 
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)

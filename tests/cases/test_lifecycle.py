@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases import services
-from civicdesk.cases.errors import InvalidInput, NotAllowed, TransitionRefused
-from civicdesk.cases.models import Action, CommitmentState, Purpose, Resolution, Status
-from civicdesk.cases.sweep import run_sweep
-from civicdesk.outbox.models import Audience, OutboxMessage
+from civicdesk.domain.cases import services
+from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
+from civicdesk.domain.cases.models import Action, CommitmentState, Purpose, Resolution, Status
+from civicdesk.domain.cases.sweep import run_sweep
+from civicdesk.domain.outbox.models import Audience, OutboxMessage
 from tests.cases.conftest import local, new_complaint
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +272,7 @@ def test_linking_to_a_parent_outside_the_actors_scope_is_refused(city, now) -> N
 def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_it(city, now, tmp_path) -> None:
     from django.core.management import call_command
 
-    from civicdesk.cases import clocks
+    from civicdesk.domain.cases import clocks
 
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
@@ -300,7 +300,7 @@ def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_i
 
 
 def _summary_in_step(case) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     stored = Case.objects.get(pk=case.pk)
     pending = [c.due_at for c in stored.commitments.filter(state=CommitmentState.PENDING)]

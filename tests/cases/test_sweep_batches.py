@@ -6,11 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.cases import journal, sweep
-from civicdesk.cases.batch import Batch
-from civicdesk.cases.models import Action, Case, CommitmentState, FollowUpRequest, JournalEntry, Purpose
-from civicdesk.outbox.models import OutboxMessage
-from civicdesk.worker.jobs import refresh_query_statistics
+from civicdesk.domain.cases import journal, sweep
+from civicdesk.domain.cases.batch import Batch
+from civicdesk.domain.cases.models import Action, Case, CommitmentState, FollowUpRequest, JournalEntry, Purpose
+from civicdesk.domain.outbox.models import OutboxMessage
+from civicdesk.platform.worker.jobs import refresh_query_statistics
 from tests.cases.conftest import local, new_complaint
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Tuesday in November, 10:00 in Pickering: no holiday near, office open.
@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)
 
 @pytest.fixture(autouse=True)
 def frozen_now() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
+    with timesource.frozen_at(NOW):
         yield NOW
 
 
@@ -30,8 +30,8 @@ def english(settings: Any) -> None:
 
 @pytest.fixture
 def city(db: Any) -> Any:
-    from civicdesk.city.models import Jurisdiction
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.domain.city.models import Jurisdiction
+    from civicdesk.platform.demo.city import load_demo_city
     from tests.cases.conftest import City
 
     load_demo_city()

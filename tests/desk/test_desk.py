@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from civicdesk import clock
-from civicdesk.cases import clocks, services
-from civicdesk.cases.models import Case, Commitment, CommitmentState, Purpose, Status
-from civicdesk.cases.references import display
-from civicdesk.outbox.models import OutboxMessage
+from civicdesk.domain.cases import clocks, services, standing
+from civicdesk.domain.cases.models import Case, Commitment, CommitmentState, Purpose, Status
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.outbox.models import OutboxMessage
+from civicdesk.platform import timesource
 from tests.desk.conftest import NOW, complaint
 
 pytestmark = pytest.mark.django_db
@@ -350,10 +350,10 @@ def test_outstanding_report_and_its_csv_never_name_the_resident(city, signed_in)
 
 
 def test_sweep_breach_shows_in_the_queue(city, signed_in):
-    from civicdesk.cases.sweep import run_sweep
+    from civicdesk.domain.cases.sweep import run_sweep
 
     case = complaint(city)
-    with clock.frozen_at(NOW + timedelta(days=3)):
+    with timesource.frozen_at(NOW + timedelta(days=3)):
         run_sweep()
         page = signed_in("csr.alex").get(reverse("desk:queue", args=["care"]), {"state": "breached"})
     assert display(case.reference) in page.content.decode()
@@ -368,7 +368,7 @@ def test_outbox_is_untouched_by_reading(city, signed_in):
 
 
 def test_a_csr_files_a_second_case_for_a_resident_found_on_file(city, signed_in):
-    from civicdesk.people.models import Contact
+    from civicdesk.domain.people.models import Contact
 
     first = complaint(city)
     csr = signed_in("csr.alex")
@@ -394,7 +394,7 @@ def test_a_csr_files_a_second_case_for_a_resident_found_on_file(city, signed_in)
 
 def test_state_counts_from_index_ranges_match_the_clock_states(city):
     """The counts add disjoint index ranges; they must agree with the states the queue shows."""
-    from civicdesk.desk import selectors
+    from civicdesk.channels.desk import selectors
 
     h = selectors.Horizons(NOW, NOW + timedelta(hours=4), NOW + timedelta(days=1))
     placed = {
@@ -414,7 +414,7 @@ def test_state_counts_from_index_ranges_match_the_clock_states(city):
     cases = selectors.scoped_cases(city.staff("csr.alex"), "care")
     counts = selectors.count_states(cases, h)
     assert counts == {"breached": 2, "at_risk": 1, "due_soon": 2, "paused": 2, "on_track": 2}
-    for state in selectors.CLOCK_STATES:
+    for state in standing.CLOCK_STATES:
         assert counts[state] == cases.filter(selectors.state_condition(state, h)).count(), state
 
 
@@ -422,8 +422,8 @@ def test_queue_filters_render_the_markup_djangos_select_would(city):
     """QuickSelect skips Django's per-option templates; its HTML must stay what they give (labels, selected, aria)."""
     from django import forms
 
-    from civicdesk.desk import selectors
-    from civicdesk.desk.forms import QueueFilterForm, QuickSelect
+    from civicdesk.channels.desk import selectors
+    from civicdesk.channels.desk.forms import QueueFilterForm, QuickSelect
 
     csr = city.staff("csr.alex")
     choices = selectors.filter_choices(csr, csr.jurisdiction)

@@ -18,9 +18,9 @@ import threading
 
 import pytest
 
-from civicdesk.cases.models import Case
-from civicdesk.demo.city import load_demo_city
-from civicdesk.staff.models import User
+from civicdesk.domain.cases.models import Case
+from civicdesk.domain.staff.models import User
+from civicdesk.platform.demo.city import load_demo_city
 from tests.conftest import ROOT, civicdesk_env, free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -65,7 +65,7 @@ def _post(port: int, token: str, key: str) -> tuple[int, dict[str, object]]:
 
 
 def test_every_acknowledged_intake_survives_kill_9_and_retries_make_one_case_each(started_processes) -> None:
-    from civicdesk.api.tokens import issue_token
+    from civicdesk.channels.api.tokens import issue_token
 
     load_demo_city()
     _row, token = issue_token(user=User.objects.get(username="csr.alex"))

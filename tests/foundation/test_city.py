@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from civicdesk.city.models import Department, Division, Jurisdiction, Service
-from civicdesk.demo.city import DEPARTMENTS, SERVICES, STAFF, load_demo_city
-from civicdesk.staff.models import User
-from civicdesk.staff.roles import Role
+from civicdesk.domain.city.models import Department, Division, Jurisdiction, Service
+from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff.roles import Role
+from civicdesk.platform.demo.city import DEPARTMENTS, SERVICES, STAFF, load_demo_city
 from tests.factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

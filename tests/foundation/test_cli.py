@@ -63,7 +63,7 @@ def test_unreachable_database_is_one_line_naming_database_url(command: str, tmp_
 @pytest.mark.parametrize("command", ["serve", "worker"])
 def test_a_mistyped_rate_limit_stops_start_up_naming_the_setting(command: str, tmp_path: Path) -> None:
     (tmp_path / "city_settings.py").write_text(
-        'from civicdesk.settings import *  # noqa: F403\nCIVICDESK_SIGNIN_LIMITS = {"user": (5, 0)}\n'
+        'from civicdesk.platform.settings import *  # noqa: F403\nCIVICDESK_SIGNIN_LIMITS = {"user": (5, 0)}\n'
     )
     python_path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     env = _env(tmp_path, DJANGO_SETTINGS_MODULE="city_settings", PYTHONPATH=python_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from civicdesk.config import ConfigError, read_config, redact_url
+from civicdesk.platform.config import ConfigError, read_config, redact_url
 
 
 def test_defaults_give_an_embedded_sqlite_setup(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from civicdesk import clock
-from civicdesk.worker.models import WorkerHeartbeat
+from civicdesk.platform import timesource
+from civicdesk.platform.worker.models import WorkerHeartbeat
 from tests.conftest import ROOT, civicdesk_env, wait_for
 
 
 def _beat(age: timedelta) -> None:
-    now = clock.now()
+    now = timesource.now()
     WorkerHeartbeat.objects.create(worker_id="w1", hostname="h", pid=1, started_at=now - age, last_seen=now - age)
 
 

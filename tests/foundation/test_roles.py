@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from civicdesk.staff.roles import ROLE_PERMISSIONS, Role
+from civicdesk.domain.staff.roles import ROLE_PERMISSIONS, Role
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_has_role_and_roles() -> None:
 def test_roles_sync_removes_permissions_granted_by_hand() -> None:
     from django.contrib.auth.models import Permission
 
-    from civicdesk.staff.roles import sync_roles
+    from civicdesk.domain.staff.roles import sync_roles
 
     group = Group.objects.get(name=Role.CSR.label)
     group.permissions.add(Permission.objects.get(codename="delete_service"))
@@ -65,7 +65,7 @@ def test_roles_sync_removes_permissions_granted_by_hand() -> None:
 def test_permissions_are_read_in_one_query_and_match_the_roles(django_assert_num_queries) -> None:
     from django.contrib.auth.models import Permission
 
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     supervisor = StaffFactory(role=Role.SUPERVISOR)
     supervisor.user_permissions.add(Permission.objects.get(codename="delete_service"))  # granted by hand

@@ -16,7 +16,7 @@ from django.test import Client
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 
 TORONTO = ZoneInfo("America/Toronto")
 # A Tuesday in November, 10:00 in Pickering: no holiday near, City Hall open.
@@ -89,7 +89,7 @@ class Open311:
 
 @pytest.fixture(autouse=True)
 def frozen_now() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
+    with timesource.frozen_at(NOW):
         yield NOW
 
 
@@ -105,8 +105,8 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def city(db: Any) -> Any:
-    from civicdesk.city.models import Jurisdiction
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.domain.city.models import Jurisdiction
+    from civicdesk.platform.demo.city import load_demo_city
 
     load_demo_city()
     return Jurisdiction.objects.get(slug="pickering")
@@ -114,7 +114,7 @@ def city(db: Any) -> Any:
 
 @pytest.fixture
 def key(city: Any) -> str:
-    from civicdesk.open311.keys import issue_key
+    from civicdesk.channels.open311.keys import issue_key
 
     return issue_key(client_name="FixMyStreet")[1]
 
@@ -127,8 +127,8 @@ def o311(key: str) -> Open311:
 @pytest.fixture
 def questions(city: Any) -> Any:
     """POTHOLE asks a question of every datatype."""
-    from civicdesk.city.models import Service
-    from civicdesk.open311.models import AttributeValue, ServiceAttribute
+    from civicdesk.channels.open311.models import AttributeValue, ServiceAttribute
+    from civicdesk.domain.city.models import Service
 
     pothole = Service.objects.get(jurisdiction=city, code="POTHOLE")
 

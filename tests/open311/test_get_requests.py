@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 from tests.open311.conftest import NOW, Open311, errors_of, validate, xml_root
 
 LOCATION = {"lat": "43.835400", "long": "-79.086700"}
@@ -22,14 +22,14 @@ def _report(o311: Open311, code: str = "GRAFFITI", **form: Any) -> str:
 
 
 def _staff(username: str) -> Any:
-    from civicdesk.staff.models import User
+    from civicdesk.domain.staff.models import User
 
     return User.objects.get(username=username)
 
 
 def _phone_case(city: Any, code: str = "SIGN", **extra: Any) -> Any:
-    from civicdesk.cases import services
-    from civicdesk.city.models import Service
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.city.models import Service
 
     return services.create_case(
         jurisdiction=city,
@@ -92,8 +92,8 @@ def test_xml_list_has_service_requests_request_with_the_spec_fields(o311: Open31
 
 def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Open311, city: Any) -> None:
     """PK-ACK-1BD: received Tuesday 10:00 → acknowledged by Wednesday 16:30; then the agreed timeline."""
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "POTHOLE")
     (request,) = o311.get(f"requests/{request_id}.json").json()
@@ -125,9 +125,9 @@ def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Op
 
     case.refresh_from_db()
     services.record_update(case=case, actor=_staff("staff.roads"), update="resident_advised", note="Filled today.")
-    from civicdesk.cases.models import Commitment
+    from civicdesk.domain.cases.models import Commitment
 
-    Commitment.objects.filter(case=case, purpose="complete").update(state="met", met_at=clock.now())
+    Commitment.objects.filter(case=case, purpose="complete").update(state="met", met_at=timesource.now())
     services.close_case(case=case, actor=_staff("staff.roads"), note="Pothole filled.")
     (request,) = o311.get(f"requests/{request_id}.json").json()
     validate("request.json", request)
@@ -138,8 +138,8 @@ def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Op
 
 
 def test_paused_clocks_have_no_expected_datetime(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "GRAFFITI")
     services.pause_clocks(case=Case.objects.get(reference=request_id), actor=_staff("care.admin"), reason="Need photo")
@@ -158,8 +158,8 @@ def test_service_request_id_list_overrides_every_other_filter(o311: Open311, cit
 
 
 def test_service_code_and_status_take_comma_lists(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     graffiti, park, pothole = _report(o311, "GRAFFITI"), _report(o311, "PARK"), _report(o311, "POTHOLE")
     assert {r["service_request_id"] for r in o311.get("requests.json", service_code="GRAFFITI,PARK").json()} == {
@@ -181,7 +181,7 @@ def test_service_code_and_status_take_comma_lists(o311: Open311, city: Any) -> N
 
 def test_date_range_defaults_to_90_days_and_is_capped(o311: Open311, city: Any) -> None:
     old = _report(o311)
-    with clock.frozen_at(NOW + timedelta(days=100)):
+    with timesource.frozen_at(NOW + timedelta(days=100)):
         recent = _report(o311)
         assert [r["service_request_id"] for r in o311.get("requests.json").json()] == [recent]
         body = o311.get("requests.json", start_date="2026-11-01T00:00:00Z", end_date="2026-12-01T00:00:00-05:00").json()
@@ -210,7 +210,7 @@ def test_an_unencoded_plus_in_an_offset_is_understood(o311: Open311, city: Any) 
 def test_page_and_page_size(o311: Open311, city: Any) -> None:
     ids = []
     for minute in range(5):
-        with clock.frozen_at(NOW - timedelta(minutes=5 - minute)):
+        with timesource.frozen_at(NOW - timedelta(minutes=5 - minute)):
             ids.append(_report(o311))
     newest_first = list(reversed(ids))
     assert [r["service_request_id"] for r in o311.get("requests.json", page_size=2).json()] == newest_first[:2]
@@ -223,11 +223,11 @@ def test_page_and_page_size(o311: Open311, city: Any) -> None:
 
 
 def test_updated_after_and_before(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     first, second = _report(o311), _report(o311, "PARK")
-    with clock.frozen_at(NOW + timedelta(hours=2)):
+    with timesource.frozen_at(NOW + timedelta(hours=2)):
         services.acknowledge_case(case=Case.objects.get(reference=second), actor=_staff("csr.alex"), message="Noted.")
     body = o311.get("requests.json", updated_after="2026-11-17T11:00:00-05:00").json()
     assert [r["service_request_id"] for r in body] == [second]
@@ -236,8 +236,8 @@ def test_updated_after_and_before(o311: Open311, city: Any) -> None:
 
 
 def test_extensions_add_channel_duplicate_and_public_notes_only(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     parent_id, duplicate_id = _report(o311, "POTHOLE"), _report(o311, "POTHOLE")
     parent, duplicate = Case.objects.get(reference=parent_id), Case.objects.get(reference=duplicate_id)
@@ -283,7 +283,7 @@ def test_get_one_request_and_unknown_ids(o311: Open311, city: Any) -> None:
 
 
 def test_cases_of_hidden_services_are_not_published(o311: Open311, city: Any) -> None:
-    from civicdesk.city.models import Service
+    from civicdesk.domain.city.models import Service
 
     request_id = _report(o311, "DITCH")
     Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
@@ -313,20 +313,20 @@ def test_list_query_count_does_not_grow_with_rows(o311: Open311, city: Any) -> N
 
 
 def test_servicerequestupdates_for_fixmystreet(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "GRAFFITI")
     case = Case.objects.get(reference=request_id)
-    with clock.frozen_at(NOW + timedelta(hours=1)):
+    with timesource.frozen_at(NOW + timedelta(hours=1)):
         services.acknowledge_case(case=case, actor=_staff("csr.alex"), message="Parks will remove it this week.")
-    with clock.frozen_at(NOW + timedelta(hours=3)):
+    with timesource.frozen_at(NOW + timedelta(hours=3)):
         services.record_update(case=case, actor=_staff("staff.parks"), update="note", note="private", public=False)
         services.record_update(case=case, actor=_staff("staff.parks"), update="resident_advised", note="Removed.")
         services.close_case(case=case, actor=_staff("staff.parks"), note="Graffiti removed.")
 
     window = {"start_date": "2026-11-17T10:30:00-05:00", "end_date": "2026-11-17T14:00:00-05:00"}
-    with clock.frozen_at(NOW + timedelta(hours=4)):
+    with timesource.frozen_at(NOW + timedelta(hours=4)):
         body = o311.get("servicerequestupdates.json", api_key=o311.key, **window).json()
         root = xml_root(o311.get("servicerequestupdates.xml", **window))
     assert [(u["status"], u["description"]) for u in body] == [
@@ -367,12 +367,12 @@ def test_every_list_endpoint_answers_get_and_head(o311: Open311, city: Any, fmt:
 
 
 def test_pages_merge_open_and_closed_requests_in_time_order(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
 
     ids = []
     for minute in range(7):
-        with clock.frozen_at(NOW - timedelta(minutes=10 - minute)):
+        with timesource.frozen_at(NOW - timedelta(minutes=10 - minute)):
             ids.append(_report(o311))
     for request_id in ids[1::2]:
         services.redirect_case(

@@ -14,7 +14,7 @@ from tests.open311.conftest import Open311
 
 
 def test_create_open311_key_prints_the_key_alone_on_the_last_line(city: Any) -> None:
-    from civicdesk.open311.models import ApiKey
+    from civicdesk.channels.open311.models import ApiKey
 
     out = StringIO()
     call_command("create_open311_key", "FixMyStreet", stdout=out)
@@ -34,7 +34,7 @@ def test_create_open311_key_prints_the_key_alone_on_the_last_line(city: Any) -> 
 
 
 def test_create_open311_key_for_one_jurisdiction(city: Any) -> None:
-    from civicdesk.open311.models import ApiKey
+    from civicdesk.channels.open311.models import ApiKey
 
     out = StringIO()
     call_command("create_open311_key", "Pickering app", "--jurisdiction", "pickering", stdout=out)
@@ -56,8 +56,8 @@ def test_the_command_runs_through_the_civicdesk_cli(transactional_db: Any) -> No
 
 
 def test_admin_lists_and_revokes_keys_but_never_shows_or_adds_them(city: Any, key: str) -> None:
-    from civicdesk.open311.models import ApiKey
-    from civicdesk.staff.models import User
+    from civicdesk.channels.open311.models import ApiKey
+    from civicdesk.domain.staff.models import User
 
     admin = User.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
     browser = Client()
@@ -78,9 +78,9 @@ def test_admin_lists_and_revokes_keys_but_never_shows_or_adds_them(city: Any, ke
 
 
 def test_admin_edits_service_questions_with_their_choices(city: Any) -> None:
-    from civicdesk.city.models import Service
-    from civicdesk.open311.models import ServiceAttribute
-    from civicdesk.staff.models import User
+    from civicdesk.channels.open311.models import ServiceAttribute
+    from civicdesk.domain.city.models import Service
+    from civicdesk.domain.staff.models import User
 
     admin = User.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
     browser = Client()

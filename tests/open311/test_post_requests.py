@@ -35,7 +35,7 @@ def _jpeg_with_exif(secret: bytes) -> bytes:
 
 
 def test_post_creates_a_case_with_its_commitments_and_service_notice(o311: Open311, city: Any) -> None:
-    from civicdesk.cases.models import Case, Commitment
+    from civicdesk.domain.cases.models import Case, Commitment
 
     response = o311.post(
         service_code="POTHOLE",
@@ -74,7 +74,7 @@ def test_post_xml_response_has_service_requests_request(o311: Open311, city: Any
 
 
 def test_location_by_address_id_alone_is_enough(o311: Open311, city: Any) -> None:
-    from civicdesk.open311.models import Submission
+    from civicdesk.channels.open311.models import Submission
 
     response = o311.post(service_code="STREETLIGHT", address_id="PK-ADDR-000123", description="Light out")
     assert response.status_code == 200
@@ -84,7 +84,7 @@ def test_location_by_address_id_alone_is_enough(o311: Open311, city: Any) -> Non
 
 
 def test_attributes_of_every_datatype_are_checked_and_kept(o311: Open311, questions: Any) -> None:
-    from civicdesk.open311.models import Submission
+    from civicdesk.channels.open311.models import Submission
 
     response = o311.client.post(
         "/open311/v2/requests.json",
@@ -135,7 +135,7 @@ def test_attributes_of_every_datatype_are_checked_and_kept(o311: Open311, questi
 def test_wrong_attribute_answers_are_400_naming_the_attribute(
     o311: Open311, questions: Any, answers: dict[str, Any], fragment: str
 ) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     response = o311.post(service_code="POTHOLE", **LOCATION, **answers)
     assert response.status_code == 400
@@ -168,7 +168,7 @@ def test_wrong_attribute_answers_are_400_naming_the_attribute(
 def test_bad_reports_get_the_errors_array_with_the_right_status(
     o311: Open311, city: Any, form: dict[str, str], status: int, fragment: str, fmt: str
 ) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     response = o311.post(fmt, **form)
     assert response.status_code == status
@@ -188,7 +188,7 @@ def test_every_problem_is_reported_at_once(o311: Open311, questions: Any) -> Non
     ("key", "fragment"), [(None, "api_key is required"), ("o311_wrong", "invalid"), ("", "api_key is required")]
 )
 def test_post_without_a_valid_key_is_403(o311: Open311, city: Any, key: str | None, fragment: str) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     response = o311.post(key=key, service_code="GRAFFITI", **LOCATION)
     assert response.status_code == 403
@@ -197,8 +197,8 @@ def test_post_without_a_valid_key_is_403(o311: Open311, city: Any, key: str | No
 
 
 def test_a_revoked_key_is_refused(o311: Open311, city: Any) -> None:
-    from civicdesk.open311.keys import revoke
-    from civicdesk.open311.models import ApiKey
+    from civicdesk.channels.open311.keys import revoke
+    from civicdesk.channels.open311.models import ApiKey
 
     assert o311.post(service_code="GRAFFITI", **LOCATION).status_code == 200
     revoke(ApiKey.objects.all())
@@ -208,7 +208,7 @@ def test_a_revoked_key_is_refused(o311: Open311, city: Any) -> None:
 
 
 def test_a_key_for_one_jurisdiction_cannot_post_to_another(city: Any) -> None:
-    from civicdesk.open311.keys import issue_key
+    from civicdesk.channels.open311.keys import issue_key
     from tests.factories import JurisdictionFactory, ServiceFactory
 
     other = JurisdictionFactory(slug="lawrenceks.org", name="City of Lawrence", profile="lawrence")
@@ -224,8 +224,8 @@ def test_a_key_for_one_jurisdiction_cannot_post_to_another(city: Any) -> None:
 
 
 def test_contact_fields_become_the_cases_contact(o311: Open311, city: Any) -> None:
-    from civicdesk.cases.models import Case
-    from civicdesk.open311.models import Submission
+    from civicdesk.channels.open311.models import Submission
+    from civicdesk.domain.cases.models import Case
 
     response = o311.post(
         service_code="GRAFFITI",
@@ -247,7 +247,7 @@ def test_contact_fields_become_the_cases_contact(o311: Open311, city: Any) -> No
 
 
 def test_a_retry_with_the_same_idempotency_key_makes_one_case(o311: Open311, city: Any) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     form = {"service_code": "GRAFFITI", "description": "Tags on the bridge", **LOCATION}
     first = o311.post(headers={"Idempotency-Key": "fms-report-1001"}, **form)
@@ -262,7 +262,7 @@ def test_a_retry_with_the_same_idempotency_key_makes_one_case(o311: Open311, cit
 
 
 def test_a_reused_idempotency_key_with_another_report_is_refused(o311: Open311, city: Any) -> None:
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     assert o311.post(token="t-1", service_code="GRAFFITI", **LOCATION).status_code == 200
     response = o311.post(token="t-1", service_code="PARK", **LOCATION)
@@ -334,7 +334,7 @@ def test_png_text_chunks_are_removed(o311: Open311, city: Any, media_root: Any) 
 def test_uploads_that_are_not_images_are_refused(o311: Open311, city: Any, content: bytes, fragment: str) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     upload = SimpleUploadedFile("photo.jpg", content, "image/jpeg")
     response = o311.client.post(
@@ -380,7 +380,7 @@ def test_unreadable_bodies_are_400_not_500(o311: Open311, city: Any, settings: A
 
 def test_boston_311_rows_post_through_open311(o311: Open311, city: Any) -> None:
     """Real 311 records (Boston's open data) as reports: every row with a location is accepted, the rest refused."""
-    from civicdesk.cases.models import Case
+    from civicdesk.domain.cases.models import Case
 
     rows = list(csv.DictReader(io.StringIO((DATA_311 / "boston-311-100.csv").read_text(encoding="utf-8"))))[:40]
     accepted = refused = 0
@@ -404,7 +404,7 @@ def test_boston_311_rows_post_through_open311(o311: Open311, city: Any) -> None:
 
 def test_a_reference_that_is_already_taken_is_drawn_again(o311: Open311, city: Any, monkeypatch: Any) -> None:
     """cases.references draws random numbers; with a million cases about 1 in 90 new ones hits a taken one."""
-    from civicdesk.cases import references, services
+    from civicdesk.domain.cases import references, services
 
     taken = o311.post(service_code="GRAFFITI", **LOCATION).json()[0]["service_request_id"]
     draws = iter([taken, "123456786"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 from tests.open311.conftest import NOW, Open311
 
 SECRETS = [
@@ -46,10 +46,10 @@ def _everything(o311: Open311, ids: list[str], token: str) -> list[bytes]:
 
 
 def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311, city: Any) -> None:
-    from civicdesk.cases import services
-    from civicdesk.cases.models import Case
-    from civicdesk.city.models import Service
-    from civicdesk.staff.models import User
+    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases.models import Case
+    from civicdesk.domain.city.models import Service
+    from civicdesk.domain.staff.models import User
 
     posted = o311.post(
         token="fms-9001",
@@ -70,7 +70,7 @@ def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311
     open311_id = posted.json()[0]["service_request_id"]
     csr, parks = User.objects.get(username="csr.alex"), User.objects.get(username="staff.parks")
     case = Case.objects.get(reference=open311_id)
-    with clock.frozen_at(NOW + timedelta(hours=1)):
+    with timesource.frozen_at(NOW + timedelta(hours=1)):
         # Staff write to the resident by name; the public copy must not carry it.
         services.acknowledge_case(
             case=case, actor=csr, message="Dear Priya Ramanathan, Parks will remove it. Call 905 555 0199 if needed."
@@ -90,10 +90,10 @@ def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311
         address="14 Rosebank Rd",
         contact=services.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
     ).case
-    with clock.frozen_at(NOW + timedelta(hours=2)):
+    with timesource.frozen_at(NOW + timedelta(hours=2)):
         services.acknowledge_case(case=phone_case, actor=csr, message="Thank you Sam, by-law will attend.")
 
-    with clock.frozen_at(NOW + timedelta(hours=3)):
+    with timesource.frozen_at(NOW + timedelta(hours=3)):
         bodies = _everything(o311, [open311_id, phone_case.reference], "fms-9001")
     for body in bodies:
         for secret in SECRETS:

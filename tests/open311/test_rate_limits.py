@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk import clock
+from civicdesk.platform import timesource
 from tests.conftest import ROOT, civicdesk_env, free_port, wait_for
 from tests.open311.conftest import NOW, Open311, errors_of
 
@@ -30,9 +30,9 @@ def test_per_address_limit_answers_429_with_retry_after(city: Any, settings: Any
     # NOW is 15:00:00 UTC, the start of a window: the whole minute is left.
     assert refused["Retry-After"] == "60"
     assert neighbour.get("services.json").status_code == 200
-    with clock.frozen_at(NOW + timedelta(seconds=45)):
+    with timesource.frozen_at(NOW + timedelta(seconds=45)):
         assert visitor.get("services.json")["Retry-After"] == "15"
-    with clock.frozen_at(NOW + timedelta(seconds=60)):
+    with timesource.frozen_at(NOW + timedelta(seconds=60)):
         assert visitor.get("services.json").status_code == 200
 
 
@@ -81,7 +81,7 @@ def test_zero_turns_a_limit_off(city: Any, settings: Any) -> None:
 def test_a_bad_setting_fails_loudly(city: Any, settings: Any) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from civicdesk.open311 import conf
+    from civicdesk.channels.open311 import conf
 
     settings.OPEN311_RATE_LIMIT_PER_IP = "lots"
     with pytest.raises(ImproperlyConfigured, match="OPEN311_RATE_LIMIT_PER_IP"):
@@ -90,7 +90,7 @@ def test_a_bad_setting_fails_loudly(city: Any, settings: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_count_is_shared_with_another_process() -> None:
-    from civicdesk.open311 import ratelimit
+    from civicdesk.channels.open311 import ratelimit
 
     for _ in range(3):
         assert ratelimit.hit("ip:192.0.2.1", 4).allowed
@@ -99,9 +99,9 @@ def test_the_count_is_shared_with_another_process() -> None:
         import django, os
         from datetime import datetime
         django.setup()
-        from civicdesk import clock
-        from civicdesk.open311 import ratelimit
-        with clock.frozen_at(datetime.fromisoformat({NOW.isoformat()!r})):
+        from civicdesk.platform import timesource
+        from civicdesk.channels.open311 import ratelimit
+        with timesource.frozen_at(datetime.fromisoformat({NOW.isoformat()!r})):
             print(ratelimit.hit("ip:192.0.2.1", 4).allowed, ratelimit.hit("ip:192.0.2.1", 4).allowed)
         """
     )
@@ -122,11 +122,11 @@ def test_the_count_is_shared_with_another_process() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_gunicorn_workers_share_one_limit(started_processes: list[Any], tmp_path: Path) -> None:
     """`civicdesk serve` with two web processes: 40 requests at once, a limit of 25 → exactly 25 served."""
-    from civicdesk.demo.city import load_demo_city
+    from civicdesk.platform.demo.city import load_demo_city
 
     load_demo_city()
     (tmp_path / "limited_settings.py").write_text(
-        "from civicdesk.settings import *  # noqa\nOPEN311_RATE_LIMIT_PER_IP = 25\nOPEN311_RATE_LIMIT_WINDOW = 86400\n"
+        "from civicdesk.platform.settings import *  # noqa\nOPEN311_RATE_LIMIT_PER_IP = 25\nOPEN311_RATE_LIMIT_WINDOW = 86400\n"
     )
     port = free_port()
     log = (tmp_path / "serve.log").open("w")

@@ -26,7 +26,7 @@ def test_discovery_in_both_formats_points_at_v2(client: Any, city: Any) -> None:
 
 
 def test_services_list_validates_and_lists_only_public_active_services(o311: Open311, city: Any) -> None:
-    from civicdesk.city.models import Service
+    from civicdesk.domain.city.models import Service
 
     Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
     Service.objects.filter(jurisdiction=city, code="BULK").update(active=False)
@@ -137,7 +137,7 @@ def test_service_without_questions_has_an_empty_definition(o311: Open311, city: 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_unknown_or_hidden_service_code_is_404_in_the_errors_array(o311: Open311, city: Any, fmt: str) -> None:
-    from civicdesk.city.models import Service
+    from civicdesk.domain.city.models import Service
 
     Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
     for code in ("NOPE", "DITCH"):
@@ -194,7 +194,7 @@ def test_jurisdiction_id_is_required_when_two_cities_are_served(o311: Open311, c
 
 
 def test_responses_are_utf8(o311: Open311, city: Any) -> None:
-    from civicdesk.city.models import Service
+    from civicdesk.domain.city.models import Service
 
     Service.objects.filter(jurisdiction=city, code="PARK").update(name="Entretien des parcs — pelouse & déchets")
     body = o311.get("services.json").content.decode("utf-8")
@@ -207,13 +207,13 @@ def test_responses_are_utf8(o311: Open311, city: Any) -> None:
 def test_discovery_changeset_moves_when_a_service_definition_changes(client: Any, questions: Any) -> None:
     from datetime import timedelta
 
-    from civicdesk import clock
-    from civicdesk.open311.models import AttributeValue
+    from civicdesk.channels.open311.models import AttributeValue
+    from civicdesk.platform import timesource
     from tests.open311.conftest import NOW
 
     before = client.get("/open311/discovery.json").json()["changeset"]
     assert before == "2026-11-17T15:00:00Z"
-    with clock.frozen_at(NOW + timedelta(days=2)):
+    with timesource.frozen_at(NOW + timedelta(days=2)):
         value = AttributeValue.objects.get(key="lot")
         value.name = "City parking lot"
         value.save()

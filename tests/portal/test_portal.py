@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from civicdesk import clock
-from civicdesk.cases.models import Case, JournalEntry
-from civicdesk.cases.references import display
-from civicdesk.outbox.models import OutboxMessage
+from civicdesk.domain.cases.models import Case, JournalEntry
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.outbox.models import OutboxMessage
+from civicdesk.platform import timesource
 from tests.portal.conftest import complaint
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_the_form_explains_anonymity_hearing_back_and_the_ombudsman(city):
 
 
 def test_after_hours_notice_when_the_office_is_closed(city):
-    with clock.frozen_at(datetime(2026, 11, 17, 20, 0, tzinfo=ZoneInfo("America/Toronto"))):
+    with timesource.frozen_at(datetime(2026, 11, 17, 20, 0, tzinfo=ZoneInfo("America/Toronto"))):
         page = Client().get(report_url(city)).content.decode()
     assert "The office is closed now" in page
     assert "after-hours" in page

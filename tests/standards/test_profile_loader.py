@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.standards import (
+from civicdesk.engines.standards import (
     ClockKind,
     ProfileError,
     UnknownProfileError,
@@ -15,9 +15,9 @@ from civicdesk.standards import (
     parse_profile,
     shipped_profiles,
 )
-from civicdesk.standards.loader import NAME_CHECK_YEARS
+from civicdesk.engines.standards.loader import NAME_CHECK_YEARS
 
-PROFILES = Path(__file__).resolve().parents[2] / "src" / "civicdesk" / "standards" / "profiles"
+PROFILES = Path(__file__).resolve().parents[2] / "src" / "civicdesk" / "engines" / "standards" / "profiles"
 
 # Every numeric rule of the five documents (REQUIREMENTS.md): ID → (clock, target, unit).
 NUMERIC_RULES = {

@@ -2,7 +2,7 @@
 
 The reference reads each shipped profile's raw TOML itself, asks the
 ``holidays`` package directly, and walks day by day (business days) or minute
-by minute (business hours). It shares no code with civicdesk.calendars.
+by minute (business hours). It shares no code with civicdesk.engines.calendars.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import holidays
 import numpy as np
 import pytest
 
-from civicdesk.calendars.batch import add_business_days_batch
-from civicdesk.standards import load_profile
+from civicdesk.engines.calendars.batch import add_business_days_batch
+from civicdesk.engines.standards import load_profile
 
-PROFILES = Path(__file__).resolve().parents[2] / "src" / "civicdesk" / "standards" / "profiles"
+PROFILES = Path(__file__).resolve().parents[2] / "src" / "civicdesk" / "engines" / "standards" / "profiles"
 NAMES = ["pickering", "lawrence", "pittsburg", "miami-beach", "santa-ana"]
 FIRST, LAST = date(2024, 1, 1), date(2032, 12, 31)
 WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civicdesk.calendars import NaiveDatetimeError
-from civicdesk.standards import StandardsError, due, escalation_schedule, load_profile, next_follow_up_request
+from civicdesk.engines.calendars import NaiveDatetimeError
+from civicdesk.engines.standards import StandardsError, due, escalation_schedule, load_profile, next_follow_up_request
 
 TORONTO = ZoneInfo("America/Toronto")
 CHICAGO = ZoneInfo("America/Chicago")

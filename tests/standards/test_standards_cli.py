@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.clock import frozen_at
-from civicdesk.standards.cli import main, register
+from civicdesk.platform.standards_cli import main, register
+from civicdesk.platform.timesource import frozen_at
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -63,7 +63,7 @@ def test_due_with_pauses(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_due_accepts_a_profile_path(capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).resolve().parents[2] / "src/civicdesk/standards/profiles/lawrence.toml"
+    path = Path(__file__).resolve().parents[2] / "src/civicdesk/engines/standards/profiles/lawrence.toml"
     code, out, _ = run(capsys, "due", str(path), "LW-VM", "2026-03-03T10:00-06:00")
     assert code == 0
     assert out.startswith("2026-03-04T10:00:00-06:00")
@@ -98,7 +98,7 @@ def test_user_errors_are_one_line_and_exit_2(
 
 
 def test_profile_check_invalid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    good = (Path(__file__).resolve().parents[2] / "src/civicdesk/standards/profiles/pickering.toml").read_text()
+    good = (Path(__file__).resolve().parents[2] / "src/civicdesk/engines/standards/profiles/pickering.toml").read_text()
     bad = tmp_path / "bad.toml"
     bad.write_text(good.replace("target = 15", "target = -15", 1))
     code, _, err = run(capsys, "profile", "check", str(bad))
@@ -111,7 +111,7 @@ def test_profile_check_invalid_file(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_profile_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).resolve().parents[2] / "src/civicdesk/standards/profiles/santa-ana.toml"
+    path = Path(__file__).resolve().parents[2] / "src/civicdesk/engines/standards/profiles/santa-ana.toml"
     code, out, err = run(capsys, "profile", "check", str(path))
     assert code == 0
     assert "ok: profile 'santa-ana', 2 standards" in out

@@ -11,10 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.test import RequestFactory
 
-from civicdesk import clock
-from civicdesk.throttle import counters
-from civicdesk.throttle.counters import Limit
-from civicdesk.throttle.models import RateCounter
+from civicdesk.platform import timesource
+from civicdesk.platform.throttle import counters
+from civicdesk.platform.throttle.counters import Limit
+from civicdesk.platform.throttle.models import RateCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +32,9 @@ def test_counts_hits_and_refuses_the_one_over_the_limit_until_the_window_ends() 
     assert verdicts[-1].retry_after == 60
     assert RateCounter.objects.get(scope="test:a").hits == 4
 
-    clock.advance(timedelta(seconds=45))
+    timesource.advance(timedelta(seconds=45))
     assert counters.hit("test:a", 3, 60).retry_after == 15
-    clock.advance(timedelta(seconds=15))
+    timesource.advance(timedelta(seconds=15))
     assert counters.hit("test:a", 3, 60).allowed
 
 
@@ -50,7 +50,7 @@ def test_a_limit_of_zero_counts_nothing() -> None:
 
 def test_a_short_window_starting_does_not_delete_a_long_window_still_running() -> None:
     assert [counters.hit("test:hourly", 2, 3600).allowed for _ in range(3)] == [True, True, False]
-    clock.advance(timedelta(minutes=5))
+    timesource.advance(timedelta(minutes=5))
     counters.hit("test:per-minute", 10, 60)  # the first hit of its window deletes ended windows
     assert not counters.hit("test:hourly", 2, 3600).allowed
     assert RateCounter.objects.get(scope="test:hourly").hits == 4
@@ -59,10 +59,10 @@ def test_a_short_window_starting_does_not_delete_a_long_window_still_running() -
 def test_the_first_hit_of_a_window_deletes_the_rows_of_ended_windows() -> None:
     counters.hit("test:hourly", 5, 3600)
     counters.hit("test:per-minute", 5, 60)
-    clock.advance(timedelta(minutes=2))
+    timesource.advance(timedelta(minutes=2))
     counters.hit("test:other", 5, 60)
     assert set(RateCounter.objects.values_list("scope", flat=True)) == {"test:hourly", "test:other"}
-    clock.advance(timedelta(hours=1))
+    timesource.advance(timedelta(hours=1))
     counters.hit("test:other", 5, 60)
     assert set(RateCounter.objects.values_list("scope", flat=True)) == {"test:other"}
 
@@ -72,7 +72,7 @@ def test_refund_takes_the_hit_back_in_the_window_it_was_counted_in() -> None:
     counted = counters.hit("test:a", 2, 60)
     counters.refund(counted)
     assert RateCounter.objects.get(scope="test:a").hits == 1
-    clock.advance(timedelta(minutes=1))
+    timesource.advance(timedelta(minutes=1))
     fresh = counters.hit("test:a", 2, 60)
     counters.refund(counted)  # late: the new window keeps its hit
     assert fresh.allowed
@@ -87,7 +87,7 @@ def test_an_unwritable_counter_lets_the_request_through_and_says_so(
         raise DatabaseError("disk I/O error")
 
     monkeypatch.setattr(counters, "_count", broken)
-    with caplog.at_level(logging.WARNING, logger="civicdesk.throttle.counters"):
+    with caplog.at_level(logging.WARNING, logger="civicdesk.platform.throttle.counters"):
         verdict = counters.hit("test:a", 1, 60)
     assert verdict.allowed
     assert "letting the request through" in caplog.text
@@ -143,8 +143,8 @@ def test_a_bad_limit_setting_fails_loudly(settings: Any, bad: Any) -> None:
 
 
 def test_the_portal_and_open311_count_on_the_shared_table_without_storing_the_address() -> None:
-    from civicdesk.open311 import ratelimit as open311_limits
-    from civicdesk.portal import ratelimit as portal_limits
+    from civicdesk.channels.open311 import ratelimit as open311_limits
+    from civicdesk.channels.portal import ratelimit as portal_limits
 
     assert portal_limits.limit("report") == Limit(hits=10, seconds=3600)
     assert portal_limits.limit("status") == Limit(hits=30, seconds=600)

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class ApiConfig(AppConfig):
-    name = "civicdesk.api"
-    label = "api"
-    verbose_name = "Staff API"

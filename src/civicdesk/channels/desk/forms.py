@@ -1,0 +1,350 @@
+"""Forms of the staff desk. Each transition form is posted on its own; the service function is the real check."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from civicdesk.channels.desk import selectors
+from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateInput, DateTimeLocalInput
+from civicdesk.channels.ui.wording import language_name
+from civicdesk.domain.cases import standing
+from civicdesk.domain.cases.models import Channel, FeedbackType, Kind, Resolution
+from civicdesk.domain.cases.services import UPDATE_ACTIONS
+from civicdesk.domain.cases.standing import STATE_LABELS
+from civicdesk.domain.city.models import Department, Jurisdiction, Service
+from civicdesk.domain.staff.models import User
+from civicdesk.platform.throttle.sign_in import start_sign_in_attempt
+
+ANY: list[tuple[Any, Any]] = [("", _("Any"))]
+# Channels a CSR records by hand; web, Open311 and field reports arrive through their own doors.
+DESK_CHANNELS = [
+    (c.value, c.label)
+    for c in (
+        Channel.PHONE,
+        Channel.WALK_IN,
+        Channel.VOICEMAIL,
+        Channel.EMAIL,
+        Channel.LETTER,
+        Channel.FAX,
+        Channel.SOCIAL_MEDIA,
+    )
+]
+SORT_LABELS = [
+    ("due", _("Next due first")),
+    ("-received", _("Newest first")),
+    ("received", _("Oldest first")),
+    ("requests", _("Most follow-up requests first")),
+    ("reference", _("Reference")),
+]
+ESCALATION_LABELS = [
+    ("0", _("No follow-up request")),
+    ("1", _("1 follow-up request")),
+    ("2", _("2 follow-up requests")),
+    ("3", _("3 requests (supervisor copied)")),
+    ("4+", _("4 or more (director copied)")),
+]
+UPDATE_LABELS = {
+    "inspected": _("Inspection done"),
+    "action_planned": _("Action and timeline decided"),
+    "resident_advised": _("Resident advised"),
+    "note": _("Note"),
+}
+
+
+def too_many_attempts_message(retry_after: int) -> str:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form behind the staff sign-in throttle (:mod:`civicdesk.platform.throttle.sign_in`).
+
+    Once too many attempts failed, the password is not checked at all and
+    ``retry_after`` says in how many seconds to try again (the view answers 429).
+    """
+
+    retry_after = 0
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()  # a field is missing: no password is checked, nothing to count
+        attempt = start_sign_in_attempt(request=self.request, username=username)
+        if not attempt.allowed:
+            self.retry_after = attempt.retry_after
+            raise ValidationError(too_many_attempts_message(attempt.retry_after), code="throttled")
+        cleaned_data = super().clean()
+        attempt.succeeded()
+        return cleaned_data
+
+
+class StaffLoginForm(ThrottledAuthenticationForm):
+    username = forms.CharField(
+        label=_("User name"), widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class AdminLoginForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The administration site's sign-in (staff accounts only), behind the same throttle as the desk's."""
+
+
+class QuickSelect(forms.Select):
+    """A select built in Python, with the markup Django's templates give it.
+
+    The queue's filters are eight selects with a hundred options between them;
+    rendering each option through Django's widget templates took a fifth of the page's time.
+    """
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group, options, _index in widget["optgroups"]:
+            rendered = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((option["value"], flatatt(option["attrs"]), option["label"]) for option in options),
+            )
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', group, rendered) if group else rendered)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), mark_safe("".join(parts)))  # noqa: S308 — parts are built with format_html
+
+
+class QueueFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=ANY + list(Kind.choices), widget=QuickSelect)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=ANY + list(Channel.choices), widget=QuickSelect
+    )
+    service = forms.TypedChoiceField(
+        label=_("Service"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    assignee = forms.TypedChoiceField(
+        label=_("Assigned to"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    escalation = forms.ChoiceField(
+        label=_("Follow-up requests"), required=False, choices=ANY + ESCALATION_LABELS, widget=QuickSelect
+    )
+    state = forms.ChoiceField(
+        label=_("Clock state"),
+        required=False,
+        choices=ANY + [(s, STATE_LABELS[s]) for s in standing.CLOCK_STATES],
+        widget=QuickSelect,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_LABELS, widget=QuickSelect)
+
+    def __init__(self, *args: Any, choices: dict[str, list[tuple[Any, str]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("service", "department", "assignee"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 — narrowing for the type checker
+            field.choices = ANY + choices[name]
+
+    def filters(self) -> selectors.QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.QueueFilters(
+            kind=data.get("kind") or "",
+            channel=data.get("channel") or "",
+            service=data.get("service"),
+            department=data.get("department"),
+            assignee=data.get("assignee"),
+            escalation=data.get("escalation") or "",
+            state=data.get("state") or "",
+            sort=data.get("sort") or "due",
+        )
+
+
+class IntakeForm(forms.Form):
+    """A CSR's record of a call, a visit or a letter (PK-CHANNELS)."""
+
+    channel = forms.ChoiceField(label=_("How did it reach us?"), choices=DESK_CHANNELS, initial=Channel.PHONE)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.SERVICE_REQUEST)
+    feedback_type = forms.ChoiceField(
+        label=_("Feedback type"), required=False, choices=[("", _("Not feedback")), *FeedbackType.choices]
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=_("Choose a service"),
+        help_text=_("Complaints and service requests need a service so they can be routed (PK-ROUTE)."),
+    )
+    description = forms.CharField(
+        label=_("What happened, or what is asked"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
+    address = forms.CharField(label=_("Location or address of the issue"), required=False, max_length=300)
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL],
+    )
+    people_involved = forms.CharField(label=_("Who was involved"), required=False, widget=forms.Textarea({"rows": 2}))
+    outcome_sought = forms.CharField(label=_("Outcome sought"), required=False, widget=forms.Textarea({"rows": 2}))
+    hazard = forms.BooleanField(label=_("The caller reports a potential hazard"), required=False)
+    safety_threat = forms.BooleanField(label=_("Immediate threat to safety"), required=False)
+    third_party_unidentified = forms.BooleanField(label=_("Made for an unidentified third party"), required=False)
+    council_involved = forms.BooleanField(label=_("Mayor, Council or CAO involvement"), required=False)
+    received_at = forms.DateTimeField(
+        label=_("Received (if not now)"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL],
+        help_text=_("For a letter or voicemail that arrived earlier: every clock counts from receipt."),
+    )
+    contact_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    contact_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    contact_organisation = forms.CharField(label=_("Business or organisation"), required=False, max_length=200)
+    contact_email = forms.EmailField(label=_("Email"), required=False)
+    contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    contact_address = forms.CharField(label=_("Mailing address"), required=False, max_length=300)
+    language = forms.ChoiceField(label=_("Resident's language"))
+    interpreter_requested = forms.BooleanField(
+        label=_("Asked for an interpreter or translated documents (PB-XLATE)"), required=False
+    )
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service = self.fields["service"]
+        assert isinstance(service, forms.ModelChoiceField)  # noqa: S101 — narrowing for the type checker
+        service.queryset = Service.objects.filter(jurisdiction=jurisdiction, active=True).order_by("category", "name")
+        service.conditional = True  # type: ignore[attr-defined]  # needed for complaints and requests: no "(optional)"
+        languages = jurisdiction.languages if jurisdiction is not None else ["en"]
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)  # noqa: S101
+        language.choices = [(code, language_name(code)) for code in languages]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("feedback_type") and data.get("kind") != Kind.FEEDBACK:
+            self.add_error("feedback_type", _("A feedback type is only for feedback."))
+        return data
+
+    def value(self, name: str) -> Any:
+        """The field's current value (cleaned when valid, raw otherwise): for the guidance panel."""
+        if self.is_bound:
+            if hasattr(self, "cleaned_data") and name in self.cleaned_data:
+                return self.cleaned_data[name]
+            return self.data.get(name, "")
+        return self.initial.get(name, self.fields[name].initial)
+
+
+class AcknowledgeForm(forms.Form):
+    message = forms.CharField(
+        label=_("Acknowledgement: the anticipated action and timeline (PK-ACK-1BD)"),
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
+class RouteForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    reason = forms.CharField(label=_("Reason (needed when re-routing)"), required=False)
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = Department.objects.filter(jurisdiction=jurisdiction, active=True).order_by("name")
+
+
+class StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class AssignForm(forms.Form):
+    assignee = StaffChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), required=False, empty_label=_("Nobody (unassigned)")
+    )
+
+    def __init__(self, *args: Any, staff: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = User.objects.filter(pk__in=[u.pk for u in staff]).order_by("last_name", "first_name")
+
+
+class UpdateForm(forms.Form):
+    update = forms.ChoiceField(label=_("What is recorded"), choices=[(k, UPDATE_LABELS[k]) for k in UPDATE_ACTIONS])
+    note = forms.CharField(label=_("Describe the update"), widget=forms.Textarea({"rows": 3}))
+    timeline = forms.DateField(
+        label=_("Anticipated completion (for an action plan)"), required=False, widget=DateInput()
+    )
+    public = forms.BooleanField(label=_("Show this update to the resident"), required=False)
+
+
+class TimelineForm(forms.Form):
+    timeline = forms.DateField(label=_("New anticipated completion"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason the timeline changes (the resident is told, PK-MISS)"), widget=forms.Textarea({"rows": 2})
+    )
+
+
+class ItemForm(forms.Form):
+    description = forms.CharField(label=_("Item to be done"), max_length=300)
+
+
+class CompleteItemForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+
+class PauseForm(forms.Form):
+    reason = forms.CharField(label=_("What the city is waiting for"), max_length=300)
+
+
+class DuplicateForm(forms.Form):
+    parent = forms.CharField(label=_("Reference of the case this one duplicates"), max_length=20)
+
+
+class RedirectForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is out of scope (PK-SCOPE)"), widget=forms.Textarea({"rows": 2}))
+    redirect_to = forms.CharField(label=_("Where the resident should go instead"), max_length=300)
+
+
+class CloseForm(forms.Form):
+    resolution = forms.ChoiceField(
+        label=_("Resolution"),
+        choices=[
+            (Resolution.RESOLVED.value, Resolution.RESOLVED.label),
+            (Resolution.NOT_INVESTIGATED.value, Resolution.NOT_INVESTIGATED.label),
+        ],
+    )
+    note = forms.CharField(label=_("How it was resolved"), widget=forms.Textarea({"rows": 3}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Why the case is reopened"), widget=forms.Textarea({"rows": 2}))
+
+
+class EmptyForm(forms.Form):
+    """A button with nothing to fill in (request a follow-up, resume the clocks)."""
+
+
+def local_closing(jurisdiction: Jurisdiction, day: date) -> datetime | None:
+    """The office's closing time on ``day``; None when the office is closed that day."""
+    closes = selectors.profile_for(jurisdiction).calendar.closing_time(day)
+    return closes
+
+
+def end_of_day(jurisdiction: Jurisdiction, day: date) -> datetime:
+    return datetime.combine(day, time(23, 59), tzinfo=jurisdiction.zone)

@@ -1,0 +1,441 @@
+"""Reads for the staff desk: queues with live clock states, intake helpers, escalations, the outstanding report.
+
+Every read starts from :func:`civicdesk.domain.cases.access.cases_visible_to`, so a
+department role never sees another department's cases. A page of cases costs
+the same few queries whatever its length: clock states are computed in SQL
+(one subquery per case row, on the ``commitment_case_idx`` index) and related
+rows are joined, never loaded case by case.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import reduce
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db import connection, models
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.functional import cached_property
+
+from civicdesk.domain.cases import access, clocks
+from civicdesk.domain.cases.models import (
+    Case,
+    Commitment,
+    CommitmentState,
+    FollowUpRequest,
+    JournalEntry,
+    Purpose,
+    Status,
+)
+from civicdesk.domain.cases.standing import AT_RISK, BREACHED, CLOCK_STATES, DUE_SOON, NO_CLOCK, ON_TRACK, PAUSED
+from civicdesk.domain.city.models import Department, Jurisdiction, Service
+from civicdesk.domain.people.models import Contact
+from civicdesk.domain.staff.models import User
+from civicdesk.engines.standards import Profile
+
+AT_RISK_BUSINESS_HOURS = 4
+
+SCOPES = ("mine", "department", "care")
+SORTS = {
+    "due": (F("next_due_at").asc(nulls_last=True), "-received_at", "-pk"),
+    "received": ("received_at", "pk"),
+    "-received": ("-received_at", "-pk"),
+    "requests": ("-follow_up_requests", F("next_due_at").asc(nulls_last=True), "-pk"),
+    "reference": ("reference",),
+}
+ESCALATION_STEPS = ("0", "1", "2", "3", "4+")
+
+
+def jurisdiction_for(user: User) -> Jurisdiction | None:
+    """The city whose desk ``user`` works; a platform administrator without one gets the first city."""
+    if user.jurisdiction_id is not None:
+        return user.jurisdiction
+    return Jurisdiction.objects.order_by("pk").first()
+
+
+def profile_for(jurisdiction: Jurisdiction) -> Profile:
+    return clocks.profile_for(jurisdiction)
+
+
+@dataclass(frozen=True)
+class Horizons:
+    """Where "at risk" and "due soon" end, in the city's business time."""
+
+    now: datetime
+    at_risk_until: datetime
+    due_soon_until: datetime
+
+
+def horizons(jurisdiction: Jurisdiction | None, now: datetime) -> Horizons:
+    if jurisdiction is None:
+        return Horizons(now, now + timedelta(hours=AT_RISK_BUSINESS_HOURS), now + timedelta(days=1))
+    calendar = profile_for(jurisdiction).calendar
+    return Horizons(
+        now,
+        calendar.add_business_hours(now, AT_RISK_BUSINESS_HOURS),
+        calendar.add_business_days(now, 1),
+    )
+
+
+def state_condition(state: str, h: Horizons) -> Q:
+    """The cases in one clock state, as a condition on the case's clock summary (indexed: no commitment scan)."""
+    return reduce(operator.or_, state_parts(state, h))
+
+
+def state_parts(state: str, h: Horizons) -> list[Q]:
+    """A clock state as disjoint conjunctions, each one range of an index (counting an OR makes databases scan).
+
+    Breached: a missed standard still owed, or a pending one past due. The
+    others need nothing owed: at risk and due soon by when the next clock
+    falls due, then paused or on track for the rest.
+    """
+    owed = Q(owed_since__isnull=False)
+    not_owed = Q(owed_since__isnull=True)
+    later = [Q(next_due_at__isnull=True), Q(next_due_at__gt=h.due_soon_until)]
+    return {
+        BREACHED: [owed, not_owed & Q(next_due_at__lt=h.now)],
+        AT_RISK: [not_owed & Q(next_due_at__gte=h.now, next_due_at__lte=h.at_risk_until)],
+        DUE_SOON: [not_owed & Q(next_due_at__gt=h.at_risk_until, next_due_at__lte=h.due_soon_until)],
+        PAUSED: [not_owed & Q(clocks_paused=True) & part for part in later],
+        ON_TRACK: [not_owed & Q(clocks_paused=False) & part for part in later],
+    }[state]
+
+
+def with_clock_state(cases: QuerySet[Case], h: Horizons) -> QuerySet[Case]:
+    """Annotate ``next_due`` and ``clock_state`` (one of :data:`CLOCK_STATES`) from the case's clock summary.
+
+    Breached: a missed standard whose action is still owed, or a pending one
+    past due. At risk: a pending commitment falls due within
+    :data:`AT_RISK_BUSINESS_HOURS` business hours. Due soon: by the close of
+    the next business day. Paused: clocks stopped while the city waits on the resident.
+    """
+    return cases.annotate(
+        next_due=F("next_due_at"),
+        clock_state=models.Case(
+            When(Q(status=Status.CLOSED), then=Value(NO_CLOCK)),
+            *[When(state_condition(state, h), then=Value(state)) for state in CLOCK_STATES],
+            default=Value(ON_TRACK),
+            output_field=models.CharField(),
+        ),
+    )
+
+
+# Counting stops here: "10,000+" says enough, and the count stays cheap at any size.
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """Pages of a queue whose total is counted only up to :data:`COUNT_CAP` (no full count of a million rows).
+
+    The queue already knows its total from its state counts (``known_count``), so nothing is counted twice.
+    """
+
+    def __init__(self, object_list: QuerySet[Case], per_page: int, *, known_count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.known_count, COUNT_CAP + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def shown_count(count: int) -> str:
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
+
+
+@dataclass
+class QueueFilters:
+    kind: str = ""
+    channel: str = ""
+    service: int | None = None
+    department: int | None = None
+    assignee: int | None = None
+    escalation: str = ""
+    state: str = ""
+    sort: str = "due"
+
+
+def count_states(cases: QuerySet[Case], h: Horizons) -> dict[str, int]:
+    """How many of ``cases`` are in each clock state, each counted up to ``COUNT_CAP + 1``, in one statement."""
+    parts = [(state, part) for state in CLOCK_STATES for part in state_parts(state, h)]
+    selects: list[str] = []
+    params: list[Any] = []
+    for _, part in parts:
+        sql, part_params = cases.filter(part).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS part)")  # noqa: S608 — SQL built by the ORM, values as params
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    counts = dict.fromkeys(CLOCK_STATES, 0)
+    for (state, _), counted in zip(parts, row, strict=True):
+        counts[state] = min(COUNT_CAP + 1, counts[state] + int(counted))
+    return counts
+
+
+def scoped_cases(user: User, scope: str) -> QuerySet[Case]:
+    """Open cases of a queue: mine (assigned to me), my department's, or every department's (Customer Care)."""
+    cases = access.cases_visible_to(user).filter(status=Status.OPEN)
+    if scope == "mine":
+        return cases.filter(assignee=user)
+    if scope == "department":
+        return cases.filter(department_id__in=access.departments_of(user))
+    return cases
+
+
+def queue(user: User, scope: str, filters: QueueFilters, h: Horizons) -> tuple[QuerySet[Case], dict[str, int]]:
+    """The queue's cases (filtered, sorted, clock states annotated) and the count of each clock state."""
+    cases = scoped_cases(user, scope)
+    if filters.kind:
+        cases = cases.filter(kind=filters.kind)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.service:
+        cases = cases.filter(service_id=filters.service)
+    if filters.department:
+        cases = cases.filter(department_id=filters.department)
+    if filters.assignee:
+        cases = cases.filter(assignee_id=filters.assignee)
+    if filters.escalation == "4+":
+        cases = cases.filter(follow_up_requests__gte=4)
+    elif filters.escalation:
+        cases = cases.filter(follow_up_requests=int(filters.escalation))
+    counts = count_states(cases, h)
+    if filters.state in CLOCK_STATES:
+        cases = cases.filter(state_condition(filters.state, h))
+    cases = with_clock_state(cases, h)
+    cases = cases.select_related("service", "department", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
+    return cases, counts
+
+
+def filter_choices(user: User, jurisdiction: Jurisdiction | None) -> dict[str, list[tuple[Any, str]]]:
+    """Options of the queue's filters, limited to the user's city (three queries)."""
+    services = Service.objects.filter(jurisdiction=jurisdiction, active=True).order_by("category", "name")
+    departments = Department.objects.filter(jurisdiction=jurisdiction, active=True).order_by("name")
+    if not user.has_perm("cases.view_all_departments"):
+        departments = departments.filter(pk__in=access.departments_of(user))
+    staff = User.objects.filter(jurisdiction=jurisdiction, is_active=True, department__isnull=False)
+    if not user.has_perm("cases.view_all_departments"):
+        staff = staff.filter(department_id__in=access.departments_of(user))
+    return {
+        "service": [(s.pk, s.name) for s in services.only("pk", "name")],
+        "department": [(d.pk, d.name) for d in departments.only("pk", "name")],
+        "assignee": [
+            (u.pk, u.get_full_name() or u.get_username())
+            for u in staff.only("pk", "first_name", "last_name", "username").order_by("last_name", "first_name")
+        ],
+    }
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+_STREET_TYPES = {
+    "st",
+    "street",
+    "rd",
+    "road",
+    "ave",
+    "avenue",
+    "dr",
+    "drive",
+    "cres",
+    "crescent",
+    "blvd",
+    "boulevard",
+    "ct",
+    "court",
+    "lane",
+    "ln",
+    "way",
+    "pl",
+    "place",
+    "e",
+    "w",
+    "n",
+    "s",
+    "east",
+    "west",
+    "north",
+    "south",
+}
+
+
+def suggest_services(jurisdiction: Jurisdiction, text: str, *, limit: int = 3) -> list[Service]:
+    """Services whose name, keywords, category or description share words with what the caller said."""
+    words = {w.lower() for w in _WORD.findall(text or "")}
+    if not words:
+        return []
+    scored = []
+    for service in Service.objects.filter(jurisdiction=jurisdiction, active=True).order_by("name"):
+        haystack = " ".join((service.name, service.keywords, service.category, service.description)).lower()
+        name = service.name.lower()
+        score = sum(3 if w[:5] in name else 1 for w in words if w[:5] in haystack)
+        if score:
+            scored.append((score, service))
+    scored.sort(key=lambda pair: -pair[0])
+    return [service for _score, service in scored[:limit]]
+
+
+def street_of(address: str) -> str:
+    """``12 Elm St.`` → ``elm``: the street's own name, for "near the same address"."""
+    words = [w for w in re.split(r"[\s,.#-]+", (address or "").lower()) if w]
+    named = [w for w in words if not w.isdigit() and w not in _STREET_TYPES and not re.fullmatch(r"\d+\w?", w)]
+    return max(named, key=len) if named else ""
+
+
+def possible_duplicates(user: User, service: Service | None, address: str, *, limit: int = 5) -> list[Case]:
+    """Open cases for the same service on the same street, newest first."""
+    street = street_of(address)
+    if service is None or len(street) < 3:
+        return []
+    cases = access.cases_visible_to(user).filter(status=Status.OPEN, service=service, address__icontains=street)
+    return list(cases.select_related("service", "department").order_by("-received_at")[:limit])
+
+
+def find_contacts(user: User, jurisdiction: Jurisdiction | None, query: str, *, limit: int = 10) -> list[Contact]:
+    """Residents matching a name, phone, email or address; only for roles that may see contacts (PK-PRIV)."""
+    query = (query or "").strip()
+    if not access.may_see_contact(user) or jurisdiction is None or len(query) < 3:
+        return []
+    condition = Q(name__icontains=query) | Q(email__iexact=query) | Q(address__icontains=query)
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 4:
+        condition |= Q(phone__icontains=digits[-4:])
+    phone_like = len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s()+.-]", "", query)) - 1
+    found: list[Contact] = []
+    seen: set[tuple[str, str, str]] = set()
+    for contact in Contact.objects.filter(jurisdiction=jurisdiction).filter(condition).order_by("-created_at")[:200]:
+        if phone_like and digits not in re.sub(r"\D", "", contact.phone):
+            continue
+        key = (contact.name.lower(), contact.email.lower(), re.sub(r"\D", "", contact.phone))
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(contact)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def contact_for(user: User, jurisdiction: Jurisdiction | None, pk: int) -> Contact | None:
+    if not access.may_see_contact(user) or jurisdiction is None:
+        return None
+    return Contact.objects.filter(jurisdiction=jurisdiction, pk=pk).first()
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+def case_page(user: User, reference: str) -> Case:
+    """The case with everything its page shows, if ``user`` may see it (else ``Case.DoesNotExist``)."""
+    related = ["jurisdiction", "service", "department", "assignee", "parent"]
+    if access.may_see_contact(user):
+        related.append("contact")
+    return (
+        access.cases_visible_to(user)
+        .select_related(*related)
+        .prefetch_related("items__done_by", "duplicates")
+        .get(reference=reference)
+    )
+
+
+def commitments_of(case: Case) -> list[Commitment]:
+    return list(case.commitments.order_by("due_at", "pk"))
+
+
+def journal_of(case: Case) -> list[JournalEntry]:
+    return list(JournalEntry.objects.filter(case=case).order_by("-sequence"))
+
+
+def follow_ups_of(case: Case) -> list[FollowUpRequest]:
+    return list(case.follow_up_request_log.prefetch_related("copied").order_by("number"))
+
+
+def department_staff(case: Case) -> list[User]:
+    if case.department_id is None:
+        return []
+    return list(
+        User.objects.filter(department_id=case.department_id, is_active=True).order_by("last_name", "first_name")
+    )
+
+
+# --- escalations and the outstanding report ------------------------------------------------------
+
+
+def first_copy_step(profile: Profile) -> int:
+    """The follow-up request that first copies someone senior (PK-ESC: the 3rd)."""
+    ladder = profile.escalation
+    steps = [step.request for step in ladder.steps if step.copy] if ladder else []
+    return min(steps) if steps else 3
+
+
+def escalations(user: User, profile: Profile, h: Horizons) -> QuerySet[Case]:
+    """Open cases whose follow-up requests copied ``user`` (supervisor, director); Customer Care sees all of them."""
+    cases = access.cases_visible_to(user).filter(status=Status.OPEN)
+    if user.has_perm("cases.view_all_departments"):
+        cases = cases.filter(follow_up_requests__gte=first_copy_step(profile))
+    else:
+        cases = cases.filter(Exists(FollowUpRequest.objects.filter(case=OuterRef("pk"), copied=user)))
+    first_request = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("number").values("sent_at")[:1]
+    last_copied = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("-number").values("copied_roles")[:1]
+    return (
+        with_clock_state(cases, h)
+        .annotate(first_request_at=Subquery(first_request), copied_roles=Subquery(last_copied))
+        .select_related("service", "department", "assignee")
+        .order_by("first_request_at", "pk")
+    )
+
+
+def outstanding(user: User, h: Horizons) -> QuerySet[Case]:
+    """PK-REPORT: every open case the user may see, with its timeline and PK-MISS call-by date, by department."""
+    timeline = (
+        Commitment.objects.filter(
+            case=OuterRef("pk"), purpose=Purpose.COMPLETE, state__in=[CommitmentState.PENDING, CommitmentState.BREACHED]
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    notice = (
+        Commitment.objects.filter(case=OuterRef("pk"), purpose=Purpose.TIMELINE_NOTICE)
+        .exclude(state=CommitmentState.CANCELLED)
+        .order_by("-due_at")
+        .values("due_at")[:1]
+    )
+    cases = access.cases_visible_to(user).filter(status=Status.OPEN)
+    return (
+        with_clock_state(cases, h)
+        .annotate(timeline_due=Subquery(timeline), call_by=Subquery(notice))
+        .select_related("service", "department", "assignee")
+        .order_by("department__name", models.F("timeline_due").asc(nulls_last=True), "received_at", "pk")
+    )
+
+
+def to_call_this_week(cases: QuerySet[Case], h: Horizons) -> QuerySet[Case]:
+    """PK-MISS: cases whose anticipated completion is within a week: tell the resident now if it will slip."""
+    return cases.filter(timeline_due__isnull=False, timeline_due__lte=h.now + timedelta(days=7)).order_by(  # type: ignore[misc]
+        "timeline_due", "pk"
+    )
+
+
+def department_summary(cases: QuerySet[Case], h: Horizons) -> list[dict[str, Any]]:
+    """Per department: open cases and how many are in each clock state (one query)."""
+    rows = (
+        cases.order_by()
+        .values("department__name")
+        .annotate(
+            total=Count("pk"),
+            **{state: Count("pk", filter=Q(clock_state=state)) for state in CLOCK_STATES},
+            late_timeline=Count("pk", filter=Q(timeline_due__lt=h.now)),
+        )
+        .order_by("department__name")
+    )
+    return list(rows)

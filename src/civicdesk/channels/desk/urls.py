@@ -1,0 +1,21 @@
+"""The staff desk's URLs; the project mounts them under ``desk/``."""
+
+from django.urls import path
+
+from civicdesk.channels.desk.views import auth, cases, intake, queues, reports
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", queues.home, name="home"),
+    path("sign-in/", auth.StaffLoginView.as_view(), name="login"),
+    path("sign-out/", auth.StaffLogoutView.as_view(), name="logout"),
+    path("queue/<slug:scope>/", queues.queue, name="queue"),
+    path("new/", intake.new_case, name="new_case"),
+    path("new/guidance/", intake.intake_guidance, name="intake_guidance"),
+    path("cases/<str:reference>/", cases.case_detail, name="case"),
+    path("cases/<str:reference>/items/<int:item>/done/", cases.complete_item, name="complete_item"),
+    path("cases/<str:reference>/<slug:action>/", cases.transition, name="transition"),
+    path("escalations/", reports.escalations, name="escalations"),
+    path("outstanding/", reports.outstanding, name="outstanding"),
+]

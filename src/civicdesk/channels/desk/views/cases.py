@@ -1,0 +1,385 @@
+"""The case page and every transition on it, each a plain form post (works without JavaScript).
+
+A transition binds its form, calls the one service function for that change
+(:mod:`civicdesk.domain.cases.services`) and redirects back on success. A refusal
+re-renders the page with the failed form open and an error summary linked to
+its fields; closing with open items lists them (PK-CLOSE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civicdesk.channels.desk import forms as desk_forms
+from civicdesk.channels.desk import selectors
+from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
+from civicdesk.domain.cases import access, services, standing
+from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
+from civicdesk.domain.cases.models import Case, CaseItem, CommitmentState, Purpose, Status
+from civicdesk.domain.cases.references import display, normalise
+from civicdesk.domain.staff.models import User
+from civicdesk.platform import timesource
+
+
+@dataclass(frozen=True)
+class Transition:
+    title: Any
+    permission: str
+    form: type[forms.Form]
+    button: Any
+    open_only: bool = True
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "update": Transition(
+        gettext_lazy("Record an update"), "cases.record_update", desk_forms.UpdateForm, gettext_lazy("Record update")
+    ),
+    "acknowledge": Transition(
+        gettext_lazy("Acknowledge"), "cases.acknowledge_case", desk_forms.AcknowledgeForm, gettext_lazy("Acknowledge")
+    ),
+    "item": Transition(
+        gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
+    ),
+    "assign": Transition(gettext_lazy("Assign"), "cases.assign_case", desk_forms.AssignForm, gettext_lazy("Assign")),
+    "route": Transition(
+        gettext_lazy("Route to a department"), "cases.route_case", desk_forms.RouteForm, gettext_lazy("Route")
+    ),
+    "follow_up": Transition(
+        gettext_lazy("Send a follow-up request to the department"),
+        "cases.request_follow_up",
+        desk_forms.EmptyForm,
+        gettext_lazy("Send follow-up request"),
+    ),
+    "timeline": Transition(
+        gettext_lazy("Change the timeline"),
+        "cases.change_timeline",
+        desk_forms.TimelineForm,
+        gettext_lazy("Change timeline"),
+    ),
+    "pause": Transition(
+        gettext_lazy("Pause the clocks (waiting on the resident)"),
+        "cases.record_update",
+        desk_forms.PauseForm,
+        gettext_lazy("Pause clocks"),
+    ),
+    "resume": Transition(
+        gettext_lazy("Resume the clocks"), "cases.record_update", desk_forms.EmptyForm, gettext_lazy("Resume clocks")
+    ),
+    "duplicate": Transition(
+        gettext_lazy("Close as a duplicate"),
+        "cases.close_case",
+        desk_forms.DuplicateForm,
+        gettext_lazy("Link as duplicate"),
+    ),
+    "redirect": Transition(
+        gettext_lazy("Out of scope: redirect the resident"),
+        "cases.close_case",
+        desk_forms.RedirectForm,
+        gettext_lazy("Redirect and close"),
+    ),
+    "close": Transition(
+        gettext_lazy("Close the case"), "cases.close_case", desk_forms.CloseForm, gettext_lazy("Close")
+    ),
+    "reopen": Transition(
+        gettext_lazy("Reopen the case"), "cases.close_case", desk_forms.ReopenForm, gettext_lazy("Reopen"), False
+    ),
+}
+DONE_MESSAGES = {
+    "update": gettext_lazy("Update recorded."),
+    "acknowledge": gettext_lazy("Acknowledgement recorded."),
+    "item": gettext_lazy("Item added."),
+    "complete_item": gettext_lazy("Item marked done."),
+    "assign": gettext_lazy("Assignment saved."),
+    "route": gettext_lazy("Case routed."),
+    "follow_up": gettext_lazy("Follow-up request sent."),
+    "timeline": gettext_lazy("Timeline changed; the resident is told."),
+    "pause": gettext_lazy("Clocks paused."),
+    "resume": gettext_lazy("Clocks resumed."),
+    "duplicate": gettext_lazy("Case closed as a duplicate."),
+    "redirect": gettext_lazy("Case closed and the resident redirected."),
+    "close": gettext_lazy("Case closed."),
+    "reopen": gettext_lazy("Case reopened."),
+}
+PURPOSE_LABELS = {
+    Purpose.ACKNOWLEDGE: gettext_lazy("Acknowledge"),
+    Purpose.INSPECT: gettext_lazy("Inspect the hazard"),
+    Purpose.RESPOND: gettext_lazy("Answer the resident"),
+    Purpose.INTERIM: gettext_lazy("Interim reply"),
+    Purpose.CALLBACK: gettext_lazy("Return the call"),
+    Purpose.FOLLOW_UP: gettext_lazy("Department update by the follow-up date"),
+    Purpose.COMPLETE: gettext_lazy("Complete by the agreed timeline"),
+    Purpose.TIMELINE_NOTICE: gettext_lazy("Tell the resident if the timeline will slip"),
+}
+COMMITMENT_STATE_LABELS = {
+    CommitmentState.PENDING: gettext_lazy("Pending"),
+    CommitmentState.PAUSED: gettext_lazy("Paused"),
+    CommitmentState.MET: gettext_lazy("Met"),
+    CommitmentState.BREACHED: gettext_lazy("Breached"),
+    CommitmentState.CANCELLED: gettext_lazy("Cancelled"),
+}
+BADGE_FOR_COMMITMENT = {
+    CommitmentState.PENDING: "pending",
+    CommitmentState.PAUSED: "paused",
+    CommitmentState.MET: "met",
+    CommitmentState.BREACHED: "breached",
+    CommitmentState.CANCELLED: "cancelled",
+}
+
+
+def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
+    form_class = TRANSITIONS[action].form
+    kwargs: dict[str, Any] = {"prefix": action}
+    if form_class is desk_forms.RouteForm:
+        kwargs["jurisdiction"] = case.jurisdiction
+    if form_class is desk_forms.AssignForm:
+        kwargs["staff"] = selectors.department_staff(case)
+        kwargs["initial"] = {"assignee": case.assignee_id}
+    if form_class is desk_forms.RouteForm:
+        kwargs["initial"] = {"department": case.department_id}
+    return form_class(data, **kwargs)
+
+
+def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
+    """The transitions this user's role offers on this case now; the service still has the last word."""
+    states = {c.state for c in commitments if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED)}
+    has_timeline = any(
+        c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
+        for c in commitments
+    )
+    actions = []
+    for action, transition in TRANSITIONS.items():
+        if not user.has_perm(transition.permission):
+            continue
+        if transition.open_only != (case.status == Status.OPEN):
+            continue
+        if action == "follow_up" and case.department_id is None:
+            continue
+        if action == "timeline" and not has_timeline:
+            continue
+        if action == "pause" and CommitmentState.PENDING not in states:
+            continue
+        if action == "resume" and CommitmentState.PAUSED not in states:
+            continue
+        actions.append(action)
+    return actions
+
+
+def _case_or_404(request: DeskRequest, reference: str) -> Case:
+    stored = normalise(reference)
+    if stored is None:
+        raise Http404
+    try:
+        return selectors.case_page(request.user, stored)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def _render_case(
+    request: DeskRequest,
+    case: Case,
+    *,
+    failed: str | None = None,
+    failed_form: forms.Form | None = None,
+    details: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    commitments = selectors.commitments_of(case)
+    h = selectors.horizons(case.jurisdiction, timesource.now())
+    state_row = selectors.with_clock_state(Case.objects.filter(pk=case.pk), h).values_list("clock_state", flat=True)  # type: ignore[misc]
+    actions = available(request.user, case, commitments)
+    action_forms = []
+    for action in actions:
+        form = failed_form if action == failed and failed_form is not None else _form_for(action, case)
+        transition = TRANSITIONS[action]
+        action_forms.append({"action": action, "title": transition.title, "button": transition.button, "form": form})
+    rows = [
+        {
+            "commitment": c,
+            "purpose": PURPOSE_LABELS.get(Purpose(c.purpose), c.purpose),
+            "state": COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
+            "badge": BADGE_FOR_COMMITMENT.get(CommitmentState(c.state), "none"),
+            "lines": (c.explanation or {}).get("lines", []) if isinstance(c.explanation, dict) else [],
+        }
+        for c in commitments
+    ]
+    show_contact = access.may_see_contact(request.user)
+    return render(
+        request,
+        "desk/case.html",
+        {
+            **nav_context(request, "case"),
+            "case": case,
+            "display_reference": display(case.reference),
+            "clock_state": next(iter(state_row), standing.NO_CLOCK),
+            "show_contact": show_contact,
+            "contact": case.contact if show_contact else None,
+            "commitments": rows,
+            "items": list(case.items.all()),
+            "journal": selectors.journal_of(case),
+            "follow_ups": selectors.follow_ups_of(case),
+            "action_forms": action_forms,
+            "failed": failed,
+            "failed_form": failed_form,
+            "details": details or [],
+            "can_complete_items": "item" in actions,
+            "missing": services.missing_complaint_details(case) if case.is_open else [],
+            "ombudsman": services.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
+        },
+        status=status,
+    )
+
+
+@desk_view
+def case_detail(request: DeskRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    if case.reference != reference:
+        return redirect("desk:case", reference=case.reference)
+    return _render_case(request, case)
+
+
+def _closing(case: Case, day: Any, form: forms.Form, field: str) -> datetime | None:
+    """A date picked on the form as the office's closing time that day; a closed day is a form error."""
+    closes = desk_forms.local_closing(case.jurisdiction, day)
+    if closes is None:
+        form.add_error(field, _("The office is closed on that day; choose a business day."))
+    return closes
+
+
+def _refusal_details(error: CaseError, case: Case) -> list[str]:
+    """PK-CLOSE: the open items and commitments that stop a case closing, one line each."""
+    if not isinstance(error.details, dict):
+        return []
+    zone = case.jurisdiction.zone
+    lines = []
+    for item in error.details.get("items", []):
+        lines.append(_("Open item: %(item)s") % {"item": item["description"]})
+    for commitment in error.details.get("commitments", []):
+        due = datetime.fromisoformat(commitment["due_at"]).astimezone(zone)
+        purpose = PURPOSE_LABELS.get(Purpose(commitment["purpose"]), commitment["purpose"])
+        lines.append(
+            _("Open commitment: %(purpose)s (%(standard)s), due %(due)s")
+            % {
+                "purpose": purpose,
+                "standard": commitment["standard"],
+                "due": formats.date_format(due, "DATETIME_FORMAT"),
+            }
+        )
+    return lines
+
+
+def _message_for(error: CaseError) -> str:
+    """The refusal in the reader's language where the desk knows it; else the domain's own words."""
+    if isinstance(error, TransitionRefused) and error.code == "open_items":
+        return _(
+            "This case cannot be closed until every item in it is done (PK-CLOSE). Complete or record what is still open:"
+        )
+    if isinstance(error, TransitionRefused) and error.code == "council_case":
+        return _("Cases with Mayor, Council or CAO involvement are closed only by Customer Care (PK-COUNCIL).")
+    if isinstance(error, TransitionRefused) and error.code == "case_closed":
+        return _("This case is closed; reopen it first.")
+    if isinstance(error, NotAllowed):
+        return _("Your role does not allow this on this case.")
+    return error.message
+
+
+def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
+    data = form.cleaned_data
+    match action:
+        case "acknowledge":
+            services.acknowledge_case(case=case, actor=user, message=data["message"])
+        case "route":
+            services.route_case(case=case, actor=user, department=data["department"], reason=data["reason"])
+        case "assign":
+            services.assign_case(case=case, actor=user, assignee=data["assignee"])
+        case "update":
+            day = data["timeline"]
+            timeline = _closing(case, day, form, "timeline") if day else None
+            if day and timeline is None:
+                return
+            services.record_update(
+                case=case,
+                actor=user,
+                update=data["update"],
+                note=data["note"],
+                timeline=timeline,
+                public=data["public"],
+            )
+        case "timeline":
+            timeline = _closing(case, data["timeline"], form, "timeline")
+            if timeline is None:
+                return
+            services.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
+        case "follow_up":
+            services.request_follow_up(case=case, actor=user)
+        case "item":
+            services.add_item(case=case, actor=user, description=data["description"])
+        case "pause":
+            services.pause_clocks(case=case, actor=user, reason=data["reason"])
+        case "resume":
+            services.resume_clocks(case=case, actor=user)
+        case "duplicate":
+            stored = normalise(data["parent"])
+            parent = access.cases_visible_to(user).filter(reference=stored).first() if stored else None
+            if parent is None:
+                form.add_error("parent", _("No case with that reference that you can see."))
+                return
+            services.link_duplicate(case=case, actor=user, parent=parent)
+        case "redirect":
+            services.redirect_case(case=case, actor=user, reason=data["reason"], redirect_to=data["redirect_to"])
+        case "close":
+            services.close_case(case=case, actor=user, note=data["note"], resolution=data["resolution"])
+        case "reopen":
+            services.reopen_case(case=case, actor=user, reason=data["reason"])
+
+
+@require_POST
+@desk_view
+def transition(request: DeskRequest, reference: str, action: str) -> HttpResponse:
+    if action not in TRANSITIONS:
+        raise Http404
+    case = _case_or_404(request, reference)
+    form = _form_for(action, case, request.POST)
+    details: list[str] = []
+    status = 422
+    if form.is_valid():
+        try:
+            _perform(action, case, form, request.user)
+        except CaseError as error:
+            status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, TransitionRefused) else 422
+            field = error.field or ""
+            form.add_error(field if field in form.fields else None, _message_for(error))
+            details = _refusal_details(error, case)
+        if not form.errors:
+            messages.success(request, str(DONE_MESSAGES[action]))
+            return redirect("desk:case", reference=case.reference)
+    case = _case_or_404(request, case.reference)
+    return _render_case(request, case, failed=action, failed_form=form, details=details, status=status)
+
+
+@require_POST
+@desk_view
+def complete_item(request: DeskRequest, reference: str, item: int) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    row = CaseItem.objects.filter(case=case, pk=item).first()
+    if row is None:
+        raise Http404
+    form = desk_forms.CompleteItemForm(request.POST, prefix=f"item-{row.pk}")
+    if form.is_valid():
+        try:
+            services.complete_item(item=row, actor=request.user, note=form.cleaned_data["note"])
+        except CaseError as error:
+            messages.error(request, _message_for(error))
+        else:
+            messages.success(request, str(DONE_MESSAGES["complete_item"]))
+    return redirect("desk:case", reference=case.reference)

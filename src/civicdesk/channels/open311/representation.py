@@ -1,0 +1,200 @@
+"""Cases, services and updates as GeoReport v2 bodies, with the city's standards in the standard fields.
+
+- ``expected_datetime``: the due time of the earliest commitment still owed
+  among acknowledge, inspect, respond and complete (the next thing the city
+  promised); null when nothing is owed, the case is closed, or every owed
+  clock is paused (waiting on the resident).
+- ``service_notice``: every such commitment in due order, in the profile's
+  words with its rule ID: "Acknowledged within 1 business day (PK-ACK-1BD);
+  hazard inspected within 1 business day (PK-HAZARD)".
+- ``status_notes``: the latest public update (``Case.public_note``).
+
+PK-PRIV: the resident's name, organisation, email, phone, address, device
+and account never appear. Public text (notes, address, description) passes
+through :class:`Withheld`, which replaces the case's own contact details in it.
+``description`` is shown only for reports made through Open311 itself (the
+submitter wrote it for a public API); words taken down by phone, email,
+letter or at the counter are the resident's and may name them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from civicdesk.channels.open311.models import LIST_DATATYPES, ServiceAttribute
+from civicdesk.channels.open311.selectors import Private, Promise, PublicRequest, Update
+from civicdesk.domain.cases import clocks
+from civicdesk.domain.cases.models import Action, Channel, CommitmentState, Purpose, Status
+from civicdesk.domain.city.models import Jurisdiction, Service
+from civicdesk.engines.standards import Profile
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+WITHHELD = "[withheld]"
+_DONE = {
+    Purpose.ACKNOWLEDGE: "Acknowledged",
+    Purpose.INSPECT: "Hazard inspected",
+    Purpose.RESPOND: "Answered",
+    Purpose.COMPLETE: "Completed",
+}
+
+
+def timestamp(value: datetime | None, zone: ZoneInfo) -> str | None:
+    """W3C date-time with the jurisdiction's offset, to the second: ``2026-11-17T10:00:00-05:00``."""
+    return value.astimezone(zone).isoformat(timespec="seconds") if value is not None else None
+
+
+class Withheld:
+    """Replaces the details of the person who raised a case in public text (PK-PRIV)."""
+
+    def __init__(self, private: Private) -> None:
+        patterns: list[str] = []
+        words = {w for w in re.split(r"[\s,]+", private.name) if len(w) >= 2}
+        patterns += [rf"\b{re.escape(w)}\b" for w in sorted(words, key=len, reverse=True)]
+        exact = (private.organisation, private.email, private.address, private.device_id, private.account_id)
+        patterns += [re.escape(v) for v in exact if len(v) >= 3]
+        digits = re.sub(r"\D", "", private.phone)
+        if len(digits) >= 6:
+            patterns.append(r"\+?" + r"[\s().\-/]*".join(digits))
+        self._pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text:
+            return None
+        return self._pattern.sub(WITHHELD, text) if self._pattern else text
+
+
+@dataclass(frozen=True)
+class View:
+    """What every body in one response shares: the request (for absolute URLs), the zone and the profile."""
+
+    request: HttpRequest
+    zone: ZoneInfo
+    profile: Profile
+
+    @classmethod
+    def of(cls, request: HttpRequest, jurisdiction: Jurisdiction) -> View:
+        return cls(request, jurisdiction.zone, clocks.profile_for(jurisdiction))
+
+
+def _notice_line(view: View, promise: Promise) -> str:
+    standard = view.profile.standards.get(promise.standard)
+    done = _DONE.get(Purpose(promise.purpose), str(promise.purpose).capitalize())
+    if standard is not None:
+        line = f"{done} within {standard.clock.describe()} ({standard.id})"
+    else:
+        line = f"{done} by {promise.due_at.astimezone(view.zone):%A %d %B %Y} ({promise.standard})"
+    if promise.state == CommitmentState.PAUSED:
+        line += ", paused while the city waits for information"
+    return line
+
+
+def expected_and_notice(view: View, status: str, promised: list[Promise]) -> tuple[str | None, str | None]:
+    """The next due time among the commitments still owed, and all of them in words; nothing once closed."""
+    if status != Status.OPEN:
+        return None, None
+    running = [p for p in promised if p.state != CommitmentState.PAUSED]
+    expected = timestamp(running[0].due_at, view.zone) if running else None
+    lines = [_notice_line(view, p) for p in promised]
+    lines[1:] = [line[0].lower() + line[1:] for line in lines[1:]]
+    return expected, "; ".join(lines) or None
+
+
+def service_body(service: Service) -> dict[str, Any]:
+    return {
+        "service_code": service.code,
+        "service_name": service.name,
+        "description": service.description or None,
+        "metadata": bool(getattr(service, "has_questions", False)),
+        "type": "realtime",
+        "keywords": service.keywords or None,
+        "group": service.category or None,
+    }
+
+
+def definition_body(service: Service, attributes: list[ServiceAttribute]) -> dict[str, Any]:
+    rows = []
+    for attribute in attributes:
+        row: dict[str, Any] = {
+            "variable": attribute.variable,
+            "code": attribute.code,
+            "datatype": attribute.datatype,
+            "required": attribute.required,
+            "datatype_description": attribute.datatype_description or None,
+            "order": attribute.order,
+            "description": attribute.description,
+        }
+        if attribute.datatype in LIST_DATATYPES:
+            row["values"] = [{"key": v.key, "name": v.name} for v in attribute.values.all()]
+        rows.append(row)
+    return {"service_code": service.code, "attributes": rows}
+
+
+def _media_url(view: View, request: PublicRequest) -> str | None:
+    if request.media:
+        return view.request.build_absolute_uri(reverse("open311:media", args=[request.media]))
+    return request.media_url or None
+
+
+def request_body(view: View, request: PublicRequest) -> dict[str, Any]:
+    zone = view.zone
+    withheld = Withheld(request.private)
+    expected, notice = expected_and_notice(view, request.status, request.promised)
+    body: dict[str, Any] = {
+        "service_request_id": request.reference,
+        "status": request.status,
+        "status_notes": withheld(request.public_note),
+        "service_name": request.service_name,
+        "service_code": request.service_code,
+        "description": withheld(request.description) if request.channel == Channel.OPEN311 else None,
+        "agency_responsible": request.department_name,
+        "service_notice": notice,
+        "requested_datetime": timestamp(request.received_at, zone),
+        "updated_datetime": timestamp(request.updated_at, zone),
+        "expected_datetime": expected,
+        "address": withheld(request.address),
+        "address_id": request.address_id or None,
+        "zipcode": None,
+        "lat": float(request.latitude) if request.latitude is not None else None,
+        "long": float(request.longitude) if request.longitude is not None else None,
+        "media_url": _media_url(view, request),
+    }
+    if request.notes is not None:
+        body["extended_attributes"] = {
+            "channel": request.channel,
+            "duplicate": request.parent_reference is not None,
+            "parent_service_request_id": request.parent_reference,
+        }
+        body["notes"] = [
+            {
+                "datetime": timestamp(note.at, zone),
+                "description": withheld(note.note) or _label(note.action),
+                "type": note.action,
+            }
+            for note in request.notes
+        ]
+    return body
+
+
+def _label(action: str) -> str:
+    return str(Action(action).label).capitalize()
+
+
+def update_body(update: Update, zone: ZoneInfo) -> dict[str, Any]:
+    """One ``request_update`` as FixMyStreet reads it; ``external_status_code`` carries the finer state."""
+    closed = update.action == Action.CLOSED
+    return {
+        "update_id": str(update.pk),
+        "service_request_id": update.reference,
+        "status": Status.CLOSED if closed else Status.OPEN,
+        "updated_datetime": timestamp(update.at, zone),
+        "description": Withheld(update.private)(update.note) or _label(update.action),
+        "media_url": None,
+        "external_status_code": str(update.resolution or update.action) if closed else update.action,
+    }

@@ -1,0 +1,23 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import AppConfig
+
+
+def _limit_readers() -> list[Callable[[], Any]]:
+    from civicdesk.channels.portal import ratelimit
+
+    return [lambda: ratelimit.limit("report")]
+
+
+class PortalConfig(AppConfig):
+    """The public portal: report, confirmation, status look-up. No sign-in."""
+
+    name = "civicdesk.channels.portal"
+    label = "portal"
+    verbose_name = "Public portal"
+
+    def ready(self) -> None:
+        from civicdesk.platform.throttle.checks import register_setting_check
+
+        register_setting_check(_limit_readers)  # a mistyped CIVICDESK_PORTAL_LIMITS stops start-up

@@ -1,0 +1,158 @@
+"""The public forms: report something to the city, and look up a request's status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateTimeLocalInput
+from civicdesk.channels.ui.wording import language_name
+from civicdesk.domain.cases.references import normalise
+from civicdesk.domain.city.models import Jurisdiction, Service
+
+COMPLAINT, SERVICE_REQUEST, COMPLIMENT, SUGGESTION = "complaint", "service_request", "compliment", "suggestion"
+KIND_CHOICES = [
+    (SERVICE_REQUEST, _("Ask for a service or report a problem (for example a pothole or a missed collection)")),
+    (COMPLAINT, _("Make a complaint about a City service or how you were treated")),
+    (COMPLIMENT, _("Send a compliment")),
+    (SUGGESTION, _("Make a suggestion")),
+]
+NEEDS_SERVICE = (COMPLAINT, SERVICE_REQUEST)
+
+
+class ServiceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.category}: {obj.name}"
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What would you like to do?"), choices=KIND_CHOICES, widget=forms.RadioSelect)
+    service = ServiceChoiceField(
+        label=_("What is it about?"),
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=_("Choose one"),
+        help_text=_("Needed for a complaint or a service request, so it reaches the right department."),
+    )
+    description = forms.CharField(
+        label=_("Tell us what happened, or what you are asking for"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+    )
+    address = forms.CharField(
+        label=_("Where is it?"),
+        required=False,
+        max_length=300,
+        help_text=_("A street address, intersection or landmark."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When did it happen?"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL],
+        help_text=_("Needed for a complaint: the date and the approximate time."),
+    )
+    people_involved = forms.CharField(
+        label=_("Who was involved?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a complaint: names or roles of City staff or others involved, if you know them."),
+    )
+    outcome_sought = forms.CharField(
+        label=_("What outcome are you looking for?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed for a complaint."),
+    )
+    safety_threat = forms.BooleanField(
+        label=_("This is an immediate threat to people's safety"),
+        required=False,
+    )
+    name = forms.CharField(
+        label=_("Your name"), required=False, max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        help_text=_("We send your reference number and updates here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    language = forms.ChoiceField(label=_("Which language should we use with you?"))
+    interpreter_requested = forms.BooleanField(
+        label=_("I would like an interpreter or translated documents"),
+        required=False,
+    )
+    interpreter_language = forms.CharField(
+        label=_("In which language?"),
+        required=False,
+        max_length=60,
+        help_text=_("For example Portuguese, Tamil or American Sign Language."),
+    )
+    # Honeypot: hidden from people (CSS display:none, so not announced either); bots fill it in.
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service = self.fields["service"]
+        assert isinstance(service, forms.ModelChoiceField)  # noqa: S101 — narrowing for the type checker
+        service.queryset = Service.objects.filter(jurisdiction=jurisdiction, active=True, public=True).order_by(
+            "category", "name"
+        )
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)  # noqa: S101
+        language.choices = [(code, language_name(code)) for code in jurisdiction.languages]
+        for name in ("service", "occurred_at", "outcome_sought"):
+            self.fields[name].conditional = True  # type: ignore[attr-defined]  # asked for by kind: no "(optional)"
+        current = (get_language() or "en").split("-")[0]
+        self.fields["language"].initial = current if current in jurisdiction.languages else jurisdiction.languages[0]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind in NEEDS_SERVICE and not data.get("service"):
+            self.add_error("service", _("Choose what your complaint or request is about."))
+        if kind == COMPLAINT:
+            if not data.get("occurred_at") and "occurred_at" not in self.errors:
+                self.add_error("occurred_at", _("Enter when it happened, even approximately."))
+            if not (data.get("outcome_sought") or "").strip():
+                self.add_error("outcome_sought", _("Tell us what outcome you are looking for."))
+        if data.get("interpreter_requested") and not (data.get("interpreter_language") or "").strip():
+            self.add_error("interpreter_language", _("Tell us which language you need."))
+        return data
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+
+class StatusForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=20,
+        help_text=_("Nine digits, for example 482-915-307."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    contact = forms.CharField(
+        label=_("The email address or phone number you gave us"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_reference(self) -> str:
+        value = self.cleaned_data["reference"]
+        stored = normalise(value)
+        if stored is None:
+            raise forms.ValidationError(_("Enter the nine-digit reference number from your confirmation."))
+        return stored

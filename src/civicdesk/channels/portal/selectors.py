@@ -1,0 +1,59 @@
+"""Reads for the public portal. A resident sees one case, theirs, and only what is public about it (PK-PRIV)."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from civicdesk.domain.cases.models import Case, CommitmentState, JournalEntry, Purpose
+
+# Compared against when there is no case, so a wrong reference costs what a wrong email costs.
+_DECOY = secrets.token_hex(16)
+
+
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return digits[-10:] if len(digits) >= 7 else ""
+
+
+def _same(given: str, stored: str) -> bool:
+    """Constant-time, and an empty stored value never matches."""
+    return hmac.compare_digest(given.encode(), (stored or _DECOY).encode()) and bool(stored)
+
+
+def case_for_resident(reference: str, contact: str) -> Case | None:
+    """The case with ``reference`` if ``contact`` is the email or phone its resident gave; else None, whichever was wrong."""
+    case = Case.objects.select_related("contact", "service", "jurisdiction").filter(reference=reference).first()
+    person = case.contact if case is not None else None
+    email_ok = _same(_email(contact), _email(person.email) if person else "")
+    phone_ok = _same(_phone(contact), _phone(person.phone) if person else "")
+    return case if (email_ok or phone_ok) else None
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    case: Case
+    updates: list[JournalEntry]
+    expected: datetime | None
+    expected_is_completion: bool
+
+
+def public_status(case: Case) -> PublicStatus:
+    """What the resident may see: status, public journal entries, and the date they can expect something."""
+    updates = list(JournalEntry.objects.filter(case=case, public=True).order_by("-sequence"))
+    live = case.commitments.filter(state__in=[CommitmentState.PENDING, CommitmentState.PAUSED])
+    completion = live.filter(purpose=Purpose.COMPLETE).order_by("due_at").first()
+    if completion is not None:
+        return PublicStatus(case, updates, completion.due_at, True)
+    owed = live.filter(
+        purpose__in=[Purpose.ACKNOWLEDGE, Purpose.INSPECT, Purpose.RESPOND, Purpose.CALLBACK, Purpose.INTERIM]
+    )
+    first = owed.order_by("due_at").first()
+    return PublicStatus(case, updates, first.due_at if first else None, False)

@@ -1,0 +1,247 @@
+"""The public portal: report to the city, get a reference, look up its status. No sign-in (PK-CHANNELS web form).
+
+Cases are created with :func:`civicdesk.domain.cases.services.create_case` like every
+other channel; the confirmation email is queued to the outbox in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from civicdesk.channels.portal import ratelimit
+from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
+from civicdesk.channels.portal.selectors import case_for_resident, public_status
+from civicdesk.channels.ui import wording
+from civicdesk.domain.cases import clocks, notifications, services
+from civicdesk.domain.cases.errors import CaseError
+from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.city.models import Jurisdiction
+from civicdesk.platform import timesource
+
+SESSION_KEY = "portal_submitted"
+ACTOR_LABEL = "resident (web)"
+
+
+def _city_context(jurisdiction: Jurisdiction) -> dict[str, Any]:
+    """After-hours notice (PB-AFTERHOURS), when to expect an answer, and the Ombudsman (PK-OMB)."""
+    profile = clocks.profile_for(jurisdiction)
+    now = timesource.now()
+    return {
+        "city": jurisdiction,
+        "office_open": profile.calendar.is_open(now),
+        "next_opening": profile.calendar.next_opening(now),
+        "promises": wording.promises(profile, kind=Kind.SERVICE_REQUEST, channel="web", hazard=False, now=now),
+        "complaint_promises": wording.promises(profile, kind=Kind.COMPLAINT, channel="web", hazard=False, now=now),
+        "ombudsman": services.ombudsman_information(jurisdiction),
+    }
+
+
+def _only_city() -> Jurisdiction | None:
+    cities = list(Jurisdiction.objects.order_by("name")[:2])
+    return cities[0] if len(cities) == 1 else None
+
+
+def report_start(request: HttpRequest) -> HttpResponse:
+    """One city: straight to its form; several: let the resident choose."""
+    city = _only_city()
+    if city is not None:
+        return redirect("portal:report_for", jurisdiction=city.slug)
+    return render(request, "portal/choose_city.html", {"cities": Jurisdiction.objects.order_by("name")})
+
+
+def _rate_limited(request: HttpRequest, city: Jurisdiction | None) -> HttpResponse:
+    return render(request, "portal/limited.html", {"city": city}, status=429)
+
+
+@never_cache
+def report(request: HttpRequest, jurisdiction: str) -> HttpResponse:
+    city = Jurisdiction.objects.filter(slug=jurisdiction).first()
+    if city is None:
+        raise Http404
+    with timezone.override(city.zone):
+        return _report(request, city)
+
+
+def _report(request: HttpRequest, city: Jurisdiction) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        if not ratelimit.allow(request, "report"):
+            return _rate_limited(request, city)
+        form = ReportForm(request.POST, jurisdiction=city)
+        if form.is_bot:
+            # Say nothing useful to a bot, and record nothing.
+            return render(request, "portal/received.html", {"city": city})
+        if form.is_valid():
+            try:
+                case = _submit(request, city, form.cleaned_data)
+            except CaseError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                request.session[SESSION_KEY] = case.reference
+                return redirect("portal:sent")
+        status = 422
+    else:
+        form = ReportForm(jurisdiction=city)
+    return render(
+        request, "portal/report.html", {"form": form, "current": "report", **_city_context(city)}, status=status
+    )
+
+
+def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> Case:
+    kind = data["kind"]
+    feedback_type = ""
+    if kind in (COMPLIMENT, SUGGESTION):
+        kind, feedback_type = (
+            Kind.FEEDBACK,
+            FeedbackType.COMPLIMENT if data["kind"] == COMPLIMENT else FeedbackType.SUGGESTION,
+        )
+    description = data["description"]
+    if data["interpreter_requested"]:
+        # PB-XLATE: the case records the request; the language asked for goes with the description.
+        description += "\n\n" + _("Interpreter or translated documents requested in: %(language)s") % {
+            "language": data["interpreter_language"].strip()
+        }
+    contact = services.ContactDetails(
+        name=data["name"],
+        email=data["email"],
+        phone=data["phone"],
+        language=data["language"],
+        interpreter_requested=data["interpreter_requested"],
+    )
+    with transaction.atomic():
+        intake = services.create_case(
+            jurisdiction=city,
+            actor=None,
+            actor_label=ACTOR_LABEL,
+            kind=kind,
+            channel="web",
+            description=description,
+            service=data["service"],
+            contact=None if contact.empty else contact,
+            feedback_type=feedback_type,
+            occurred_at=data["occurred_at"],
+            people_involved=data["people_involved"],
+            outcome_sought=data["outcome_sought"],
+            address=data["address"],
+            safety_threat=data["safety_threat"],
+            language=data["language"],
+            interpreter_requested=data["interpreter_requested"],
+        )
+        _queue_receipt(request, intake.case)
+    return intake.case
+
+
+def _queue_receipt(request: HttpRequest, case: Case) -> None:
+    """The confirmation email with the reference number, in the resident's language, through the outbox."""
+    if case.contact is None or not case.contact.email:
+        return
+    with translation.override(case.language):
+        expected = _expected_text(case)
+        body = "\n\n".join(
+            part
+            for part in (
+                _("Thank you for contacting %(city)s.") % {"city": case.jurisdiction.name},
+                _("Your reference number is %(reference)s. Please keep it.") % {"reference": display(case.reference)},
+                expected,
+                _(
+                    "You can check the status at any time at %(url)s with this reference and your email address or phone number."
+                )
+                % {"url": request.build_absolute_uri(reverse("portal:status"))},
+            )
+            if part
+        )
+        subject = _("Your reference number: %(reference)s") % {"reference": display(case.reference)}
+    notifications.to_resident(case, kind="receipt", subject=subject, body=body, dedupe=f"receipt:{case.pk}")
+
+
+def _expected_text(case: Case) -> str:
+    profile = clocks.profile_for(case.jurisdiction)
+    if case.kind == Kind.FEEDBACK:
+        return _("Thank you for your feedback: it is recorded and shared with the department. No reply is owed.")
+    if not case.investigate:
+        return _(
+            "Anonymous complaints are recorded but not investigated unless they are an immediate threat to safety."
+        )
+    acknowledge = case.commitments.filter(purpose=Purpose.ACKNOWLEDGE).order_by("due_at").first()
+    if acknowledge is None:
+        return ""
+    return _("We will acknowledge it by %(due)s, and tell you the action planned and its timeline.") % {
+        "due": wording.local_datetime(acknowledge.due_at, profile)
+    }
+
+
+@never_cache
+def sent(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(SESSION_KEY)
+    case = (
+        Case.objects.select_related("jurisdiction", "contact").filter(reference=reference).first()
+        if reference
+        else None
+    )
+    if case is None:
+        return redirect("portal:report")
+    with timezone.override(case.jurisdiction.zone):
+        return render(
+            request,
+            "portal/sent.html",
+            {
+                **_city_context(case.jurisdiction),
+                "case": case,
+                "reference": display(case.reference),
+                "expected": _expected_text(case),
+                "emailed": bool(case.contact and case.contact.email),
+            },
+        )
+
+
+@never_cache
+def status(request: HttpRequest) -> HttpResponse:
+    """Status by reference plus the email or phone given; one answer for a wrong reference and a wrong contact."""
+    result = None
+    code = 200
+    if request.method == "POST":
+        if not ratelimit.allow(request, "status"):
+            return _rate_limited(request, _only_city())
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            case = case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
+            if case is None:
+                form.add_error(
+                    None,
+                    _(
+                        "We could not find a request with that reference number and that email address or phone "
+                        "number. Check both and try again, or call Customer Care."
+                    ),
+                )
+                code = 404
+            else:
+                result = public_status(case)
+        else:
+            code = 422
+    else:
+        form = StatusForm()
+    city = result.case.jurisdiction if result else _only_city()
+    context = {
+        "current": "status",
+        "form": form,
+        "result": result,
+        "reference": display(result.case.reference) if result else "",
+        "city": city,
+        "ombudsman": services.ombudsman_information(city)
+        if city and result and result.case.kind == Kind.COMPLAINT
+        else "",
+    }
+    if city is None:
+        return render(request, "portal/status.html", context, status=code)
+    with timezone.override(city.zone):
+        return render(request, "portal/status.html", context, status=code)

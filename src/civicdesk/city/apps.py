@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class CityConfig(AppConfig):
-    name = "civicdesk.city"
-    verbose_name = "City: jurisdictions, departments and services"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CityConfig(AppConfig):
+    name = "civicdesk.domain.city"
+    verbose_name = "City: jurisdictions, departments and services"

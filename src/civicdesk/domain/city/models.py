@@ -1,0 +1,210 @@
+"""The city's structure: the jurisdiction, its departments and divisions, and the services residents ask for.
+
+Every tenant table carries ``jurisdiction`` so one database can serve several
+municipalities (DESIGN.md, "Scale path").
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+service_code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    _("Use letters, digits, '-', '_' or '.', starting with a letter or digit."),
+)
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a known time zone (expected an IANA name such as America/Toronto)."),
+            params={"value": value},
+        ) from None
+
+
+def validate_languages(value: object) -> None:
+    supported = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, list) or not value or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_('List at least one language code, e.g. ["en", "fr"].'))
+    unknown = sorted(set(value) - supported)
+    if unknown:
+        raise ValidationError(
+            _("Unsupported language(s): %(unknown)s. Supported: %(supported)s."),
+            params={"unknown": ", ".join(unknown), "supported": ", ".join(sorted(supported))},
+        )
+
+
+def validate_profile_name(value: str) -> None:
+    from civicdesk.engines.standards import StandardsError, load_profile
+
+    try:
+        load_profile(value)
+    except StandardsError as error:
+        raise ValidationError(str(error)) from None
+
+
+class Jurisdiction(models.Model):
+    """A municipality served by this installation; the root of every tenant's data."""
+
+    slug = models.SlugField(
+        _("identifier"),
+        max_length=64,
+        unique=True,
+        help_text=_("Used as the Open311 jurisdiction_id, e.g. pickering.on.ca"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        validators=[validate_languages],
+        help_text=_("Languages the city serves residents in, first is the default."),
+    )
+    profile = models.CharField(
+        _("standards profile"),
+        max_length=200,
+        validators=[validate_profile_name],
+        help_text=_("A shipped profile name (pickering, lawrence, …) or the path of the city's own profile file."),
+    )
+    ombudsman_information = models.TextField(
+        _("Ombudsman and other options"),
+        blank=True,
+        help_text=_("Given to every complainant when a complaint is closed (PK-OMB)."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("jurisdiction")
+        permissions = [("manage_standards", "Can change the standards profile, calendars and closures")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Department(models.Model):
+    """A department that owns services and answers for them (PK-ROUTE)."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="departments")
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    director = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="directed_departments",
+        verbose_name=_("director"),
+        help_text=_("Copied on the 4th follow-up request (PK-ESC)."),
+    )
+    email = models.EmailField(_("department mailbox"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "name"]
+        verbose_name = _("department")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "code"], name="department_code_unique_per_jurisdiction")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.director_id and self.director and self.director.jurisdiction_id not in (None, self.jurisdiction_id):
+            raise ValidationError({"director": _("The director must be staff of the same jurisdiction.")})
+
+
+class Division(models.Model):
+    """A division of a department, headed by the supervisor copied on the 3rd follow-up request (PK-ESC)."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="divisions")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="divisions")
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervised_divisions",
+        verbose_name=_("supervisor / division head"),
+        help_text=_("Copied on the 3rd follow-up request (PK-ESC)."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "department__name", "name"]
+        verbose_name = _("division")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "code"], name="division_code_unique_per_jurisdiction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} — {self.name}"
+
+    def clean(self) -> None:
+        if self.department_id and self.department.jurisdiction_id != self.jurisdiction_id:
+            raise ValidationError({"department": _("The department belongs to another jurisdiction.")})
+        if (
+            self.supervisor_id
+            and self.supervisor
+            and self.supervisor.jurisdiction_id not in (None, self.jurisdiction_id)
+        ):
+            raise ValidationError({"supervisor": _("The supervisor must be staff of the same jurisdiction.")})
+
+
+class Service(models.Model):
+    """Something a resident can ask the city for; routed to its department (PK-ROUTE), listed in Open311."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="services")
+    code = models.CharField(
+        _("service code"),
+        max_length=64,
+        validators=[service_code_validator],
+        help_text=_("The Open311 service_code; stable once published."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=100, help_text=_("The Open311 group, e.g. Roads."))
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="services")
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True, related_name="services")
+    is_hazard = models.BooleanField(
+        _("potential hazard"),
+        default=False,
+        help_text=_("Reports are inspected within the hazard standard (PK-HAZARD)."),
+    )
+    public = models.BooleanField(_("offered to the public"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "category", "name"]
+        verbose_name = _("service")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "code"], name="service_code_unique_per_jurisdiction")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        errors: dict[str, object] = {}
+        if self.department_id and self.department.jurisdiction_id != self.jurisdiction_id:
+            errors["department"] = _("The department belongs to another jurisdiction.")
+        if self.division and self.department_id and self.division.department_id != self.department_id:
+            errors["division"] = _("The division belongs to another department.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "civicdesk.domain.people"
+    verbose_name = "Residents and contacts"

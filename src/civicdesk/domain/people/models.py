@@ -1,0 +1,39 @@
+"""Residents, businesses and other contacts, kept apart from their cases (PK-PRIV).
+
+A complainant's identity and contact details are confidential (MFIPPA): only
+roles allowed to see contacts read this table, through the selectors in
+:mod:`civicdesk.domain.people.selectors`; public output (Open311, status page,
+exports) never joins to it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Contact(models.Model):
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.CharField(_("business or organisation"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    language = models.CharField(_("preferred language"), max_length=8, default="en")
+    interpreter_requested = models.BooleanField(_("asked for an interpreter or translated documents"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        indexes = [
+            models.Index(fields=["jurisdiction", "email"], name="contact_email_idx"),
+            models.Index(fields=["jurisdiction", "phone"], name="contact_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.organisation or self.email or self.phone or f"contact {self.pk}"
+
+    @property
+    def identified(self) -> bool:
+        """Someone the city can reach back: a name and a way to contact them (PK-ANON)."""
+        return bool(self.name and (self.email or self.phone or self.address))

@@ -1,0 +1,52 @@
+"""Standards profiles: a city's written service standards as data, and their due dates.
+
+Pure Python (no Django). ``load_profile("pickering")`` → :class:`Profile`;
+``due(profile, "PK-ACK-1BD", received_at)`` → :class:`DueDate`.
+"""
+
+from civicdesk.engines.standards.due import (
+    DueDate,
+    FollowUpRequest,
+    SkippedDay,
+    due,
+    escalation_schedule,
+    explain_clock,
+    next_follow_up_request,
+)
+from civicdesk.engines.standards.errors import ProfileError, StandardsError, UnknownProfileError, UnknownStandardError
+from civicdesk.engines.standards.loader import load_profile, parse_profile, shipped_profiles
+from civicdesk.engines.standards.model import (
+    ClockKind,
+    ClockRule,
+    Defaults,
+    EscalationLadder,
+    EscalationStep,
+    Measure,
+    Profile,
+    Standard,
+)
+
+__all__ = [
+    "ClockKind",
+    "ClockRule",
+    "Defaults",
+    "DueDate",
+    "EscalationLadder",
+    "EscalationStep",
+    "FollowUpRequest",
+    "Measure",
+    "Profile",
+    "ProfileError",
+    "SkippedDay",
+    "Standard",
+    "StandardsError",
+    "UnknownProfileError",
+    "UnknownStandardError",
+    "due",
+    "escalation_schedule",
+    "explain_clock",
+    "load_profile",
+    "next_follow_up_request",
+    "parse_profile",
+    "shipped_profiles",
+]

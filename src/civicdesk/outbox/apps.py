@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class OutboxConfig(AppConfig):
-    name = "civicdesk.outbox"
-    verbose_name = "Outbox"
