@@ -11,9 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.test import RequestFactory
 
-from civicdesk.platform import timesource
-from civicdesk.platform.throttle import counters
-from civicdesk.platform.throttle.counters import Limit
+from civicdesk.platform import config, timesource
+from civicdesk.platform.config import Limit
+from civicdesk.platform.throttle import counters, limits
 from civicdesk.platform.throttle.models import RateCounter
 
 pytestmark = pytest.mark.django_db
@@ -112,10 +112,10 @@ def test_x_forwarded_for_is_believed_only_behind_trusted_proxies() -> None:
 
 
 def test_trusted_proxies_setting_fails_loudly_when_bad(settings: Any) -> None:
-    assert counters.configured_trusted_proxies() == 0
+    assert config.trusted_proxies() == 0
     settings.CIVICDESK_TRUSTED_PROXIES = "one"
     with pytest.raises(ImproperlyConfigured, match="CIVICDESK_TRUSTED_PROXIES"):
-        counters.configured_trusted_proxies()
+        config.trusted_proxies()
 
 
 def test_scopes_hold_a_keyed_hash_never_the_address() -> None:
@@ -129,7 +129,7 @@ def test_scopes_hold_a_keyed_hash_never_the_address() -> None:
 def test_limits_from_settings_override_the_defaults(settings: Any) -> None:
     defaults = {"report": Limit(hits=10, seconds=3600), "status": Limit(hits=30, seconds=600)}
     settings.CIVICDESK_TEST_LIMITS = {"report": (2, 60)}
-    assert counters.configured_limits("CIVICDESK_TEST_LIMITS", defaults) == {
+    assert config.named_limits("CIVICDESK_TEST_LIMITS", defaults) == {
         "report": Limit(hits=2, seconds=60),
         "status": Limit(hits=30, seconds=600),
     }
@@ -139,17 +139,14 @@ def test_limits_from_settings_override_the_defaults(settings: Any) -> None:
 def test_a_bad_limit_setting_fails_loudly(settings: Any, bad: Any) -> None:
     settings.CIVICDESK_TEST_LIMITS = bad
     with pytest.raises(ImproperlyConfigured, match="CIVICDESK_TEST_LIMITS"):
-        counters.configured_limits("CIVICDESK_TEST_LIMITS", {"report": Limit(hits=10, seconds=3600)})
+        config.named_limits("CIVICDESK_TEST_LIMITS", {"report": Limit(hits=10, seconds=3600)})
 
 
 def test_the_portal_and_open311_count_on_the_shared_table_without_storing_the_address() -> None:
-    from civicdesk.channels.open311 import ratelimit as open311_limits
-    from civicdesk.channels.portal import ratelimit as portal_limits
-
-    assert portal_limits.limit("report") == Limit(hits=10, seconds=3600)
-    assert portal_limits.limit("status") == Limit(hits=30, seconds=600)
-    assert portal_limits.allow(request_from("198.51.100.7"), "report")
-    assert open311_limits.hit("ip:198.51.100.7", 5).allowed
+    assert limits.PORTAL_REPORT.limit() == Limit(hits=10, seconds=3600)
+    assert limits.PORTAL_STATUS.limit() == Limit(hits=30, seconds=600)
+    assert limits.PORTAL_REPORT.count_client(request_from("198.51.100.7")).allowed
+    assert limits.OPEN311_ADDRESS.count("198.51.100.7").allowed
     scopes = list(RateCounter.objects.values_list("scope", flat=True))
     assert len(scopes) == 2
     assert not [scope for scope in scopes if "198.51.100.7" in scope]

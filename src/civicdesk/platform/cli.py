@@ -27,7 +27,7 @@ from types import FrameType
 
 from civicdesk import __version__
 from civicdesk.platform import standards_cli
-from civicdesk.platform.config import ConfigError, read_config, redact_url
+from civicdesk.platform.config import ConfigError, from_environment, redact_url
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -123,7 +123,7 @@ def _positive_int(value: str) -> int:
 
 def setup_django() -> None:
     """Check the configuration, then start Django. Raises ConfigError naming the bad variable."""
-    read_config(os.environ)
+    from_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicdesk.platform.settings")
     import django
 

@@ -1,4 +1,4 @@
-"""Read civicdesk's configuration from the environment, in one place.
+"""Read civicdesk's configuration, in one place: the environment and the Django settings it reads.
 
 Every variable has a working default for the embedded set-up (one machine,
 SQLite under a data directory). ``CIVICDESK_MODE=production`` makes the values
@@ -6,12 +6,18 @@ that must never be guessed in production (``SECRET_KEY``, ``ALLOWED_HOSTS``)
 required. A bad value raises :class:`ConfigError` naming the variable, so
 start-up stops with a one-line message instead of running half-configured.
 
-This module imports nothing from Django: the settings module and the CLI both
-use it, and the CLI reports errors before Django starts.
+:func:`read_config` reads the environment once, before Django starts: the
+settings module and the CLI both call it, and the CLI reports errors before
+``django.setup()``. The rate limits and Open311's settings are Django settings
+(docs/operator.md, "Rate limits"), read by the typed readers at the end of
+this module each time they are used, so an operator's settings module and a
+test's ``override_settings`` both apply; the apps register those readers as
+start-up checks (``civicdesk.E001``).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 MODES = ("embedded", "production")
 EMBEDDED_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -82,6 +90,11 @@ def redact_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def from_environment() -> Config:
+    """The configuration of this process, from its environment; raise :class:`ConfigError` on a bad value."""
+    return read_config(os.environ)
 
 
 def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Config:
@@ -261,3 +274,111 @@ class _Reader:
         if path.exists() and not path.is_dir():
             raise ConfigError(name, f"{path} exists and is not a directory")
         return path.resolve()
+
+
+# --- Django settings read while running ----------------------------------------------------
+
+
+class SettingError(ConfigError, ImproperlyConfigured):
+    """A Django setting has a value civicdesk cannot use; Django's checks report it at start-up."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``hits`` in a window of ``seconds``; 0 hits means no limit."""
+
+    hits: int
+    seconds: int
+
+
+# Defaults suit one resident at the portal and one person signing in.
+SIGN_IN_LIMITS = {"user": Limit(hits=5, seconds=15 * 60), "address": Limit(hits=20, seconds=15 * 60)}
+PORTAL_LIMITS = {"report": Limit(hits=10, seconds=3600), "status": Limit(hits=30, seconds=600)}
+
+OPEN311_CONTACT = "Contact the city's Customer Care office."
+OPEN311_KEY_SERVICE = (
+    "Ask the city's Customer Care administrator for an API key; they issue one per client application."
+)
+
+
+@dataclass(frozen=True)
+class Open311Settings:
+    """The ``OPEN311_*`` settings (docs/open311.md, "Settings")."""
+
+    window: int
+    per_ip: int
+    per_key: int
+    trusted_proxies: int
+    media_max_bytes: int
+    contact: str
+    key_service: str
+
+
+def sign_in_limits() -> dict[str, Limit]:
+    """``CIVICDESK_SIGNIN_LIMITS``: failed staff sign-ins allowed per ``user`` name and per client ``address``."""
+    return named_limits("CIVICDESK_SIGNIN_LIMITS", SIGN_IN_LIMITS)
+
+
+def portal_limits() -> dict[str, Limit]:
+    """``CIVICDESK_PORTAL_LIMITS``: portal ``report`` submissions and ``status`` look-ups per client address."""
+    return named_limits("CIVICDESK_PORTAL_LIMITS", PORTAL_LIMITS)
+
+
+def named_limits(setting: str, defaults: Mapping[str, Limit]) -> dict[str, Limit]:
+    """``defaults``, each overridable by the setting ``{"name": (hits, seconds)}``; a bad value fails loudly."""
+    overrides = getattr(settings, setting, {})
+    if not isinstance(overrides, Mapping):
+        raise SettingError(setting, f"must be a dict of name: (hits, seconds), not {overrides!r}")
+    limits = dict(defaults)
+    for name, value in overrides.items():
+        if name not in defaults:
+            raise SettingError(setting, f"unknown limit {name!r}; the limits are {', '.join(defaults)}")
+        limits[name] = _limit(f"{setting}[{name!r}]", value)
+    return limits
+
+
+def _limit(where: str, value: object) -> Limit:
+    if (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+        and value[0] >= 0
+        and value[1] >= 1
+    ):
+        return Limit(hits=value[0], seconds=value[1])
+    raise SettingError(
+        where,
+        f"must be (hits, seconds): whole numbers, hits at least 0 (0: no limit) and seconds at least 1, not {value!r}",
+    )
+
+
+def trusted_proxies() -> int:
+    """``CIVICDESK_TRUSTED_PROXIES``: reverse proxies in front of the web processes that add to X-Forwarded-For."""
+    return _setting_number("CIVICDESK_TRUSTED_PROXIES", default=0, minimum=0)
+
+
+def open311_settings() -> Open311Settings:
+    """The ``OPEN311_*`` settings, each with its default; the first bad one raises :class:`SettingError`."""
+    return Open311Settings(
+        window=_setting_number("OPEN311_RATE_LIMIT_WINDOW", default=60, minimum=1),
+        per_ip=_setting_number("OPEN311_RATE_LIMIT_PER_IP", default=300, minimum=0),
+        per_key=_setting_number("OPEN311_RATE_LIMIT_PER_KEY", default=1200, minimum=0),
+        trusted_proxies=_setting_number("OPEN311_TRUSTED_PROXIES", default=0, minimum=0),
+        media_max_bytes=_setting_number("OPEN311_MEDIA_MAX_BYTES", default=5 * 1024 * 1024, minimum=1),
+        contact=_setting_text("OPEN311_CONTACT", default=OPEN311_CONTACT),
+        key_service=_setting_text("OPEN311_KEY_SERVICE", default=OPEN311_KEY_SERVICE),
+    )
+
+
+def _setting_number(name: str, *, default: int, minimum: int) -> int:
+    value = getattr(settings, name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise SettingError(name, f"must be a whole number of at least {minimum}, not {value!r}")
+    return value
+
+
+def _setting_text(name: str, *, default: str) -> str:
+    value = getattr(settings, name, default)
+    if not isinstance(value, str):
+        raise SettingError(name, f"must be text, not {value!r}")
+    return value

@@ -1,17 +1,16 @@
 """Django settings: every value comes from :mod:`civicdesk.platform.config` (the environment).
 
-Do not add ``os.environ`` reads here; add a typed reader to ``config.py`` so the
+Do not read ``os.environ`` here; add a typed reader to ``config.py`` so the
 value gets a default, validation and a named error.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from civicdesk.platform.config import read_config
+from civicdesk.platform.config import from_environment
 
-CONFIG = read_config(os.environ)
+CONFIG = from_environment()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/civicdesk: the translations live at its root
 DATA_DIR = CONFIG.data_dir

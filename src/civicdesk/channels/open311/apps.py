@@ -5,9 +5,9 @@ from django.apps import AppConfig
 
 
 def _setting_readers() -> list[Callable[[], Any]]:
-    from civicdesk.channels.open311 import conf
+    from civicdesk.platform import config
 
-    return [conf.current]
+    return [config.open311_settings]
 
 
 class Open311Config(AppConfig):

@@ -21,14 +21,14 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.http import HttpRequest, QueryDict
 
-from civicdesk.channels.open311 import conf, media, params
+from civicdesk.channels.open311 import media, params
 from civicdesk.channels.open311.errors import Open311Error, Problems, bad_request, not_found
 from civicdesk.channels.open311.models import ApiKey, Datatype, ServiceAttribute, Submission
 from civicdesk.channels.open311.selectors import public_service, questions
 from civicdesk.domain.cases import services
 from civicdesk.domain.cases.models import Case, Kind
 from civicdesk.domain.city.models import Jurisdiction, Service
-from civicdesk.platform import timesource
+from civicdesk.platform import config, timesource
 
 MAX_DESCRIPTION = 4000  # the spec's limit
 MAX_ADDRESS = 300
@@ -209,7 +209,7 @@ def read_report(request: HttpRequest, form: QueryDict, jurisdiction: Jurisdictio
             problems.add("media_url must be an http or https URL of at most 500 characters")
     upload = request.FILES.get("media")
     if upload is not None:
-        report.photo = media.read_upload(upload, max_bytes=conf.current().media_max_bytes, problems=problems)
+        report.photo = media.read_upload(upload, max_bytes=config.open311_settings().media_max_bytes, problems=problems)
     header = request.headers.get("Idempotency-Key", "").strip()
     token = params.text(form, "token") or ""
     if header and token and header != token:

@@ -24,7 +24,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from civicdesk.channels.open311 import conf, intake, keys, media, params, ratelimit, render, selectors
+from civicdesk.channels.open311 import intake, keys, media, params, render, selectors
 from civicdesk.channels.open311.errors import Open311Error, Problem, bad_request, forbidden, not_found
 from civicdesk.channels.open311.models import ApiKey, ServiceAttribute, Submission
 from civicdesk.channels.open311.representation import (
@@ -39,7 +39,8 @@ from civicdesk.channels.open311.representation import (
 from civicdesk.domain.cases.errors import CaseError, NotAllowed
 from civicdesk.domain.cases.models import Case, Status
 from civicdesk.domain.city.models import Jurisdiction
-from civicdesk.platform import timesource
+from civicdesk.platform import config, timesource
+from civicdesk.platform.throttle import limits
 
 logger = logging.getLogger(__name__)
 
@@ -98,20 +99,18 @@ def error_response(
 
 def _rate_limited(call: Call) -> HttpResponse | None:
     """Count the request against its valid key, or else against the caller's address; 429 over the limit."""
-    settings = conf.current()
     if call.api_key is not None:
-        verdict = ratelimit.hit(f"key:{call.api_key.pk}", settings.per_key)
+        verdict = limits.OPEN311_KEY.count(str(call.api_key.pk))
         who = "this api_key"
     else:
-        address = ratelimit.client_address(call.request, settings.trusted_proxies)
-        verdict = ratelimit.hit(f"ip:{address}", settings.per_ip)
+        verdict = limits.OPEN311_ADDRESS.count_client(call.request)
         who = "your address"
     if verdict.allowed:
         return None
     return error_response(
         call.fmt,
         429,
-        [Problem(429, f"too many requests from {who}: at most {verdict.limit} every {settings.window} seconds")],
+        [Problem(429, f"too many requests from {who}: at most {verdict.limit} every {verdict.window_seconds} seconds")],
         {"Retry-After": str(verdict.retry_after)},
     )
 
@@ -169,7 +168,7 @@ def endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponseBas
 
 @endpoint(*GET)
 def discovery(call: Call) -> HttpResponse:
-    settings = conf.current()
+    settings = config.open311_settings()
     latest = ServiceAttribute.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     changeset = max(API_CHANGESET, f"{latest.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}") if latest else API_CHANGESET
     base = call.request.build_absolute_uri(reverse("open311:root"))

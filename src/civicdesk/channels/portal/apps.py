@@ -5,9 +5,9 @@ from django.apps import AppConfig
 
 
 def _limit_readers() -> list[Callable[[], Any]]:
-    from civicdesk.channels.portal import ratelimit
+    from civicdesk.platform import config
 
-    return [lambda: ratelimit.limit("report")]
+    return [config.portal_limits]
 
 
 class PortalConfig(AppConfig):

@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from civicdesk.channels.portal import ratelimit
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
 from civicdesk.channels.ui import wording
@@ -27,6 +26,7 @@ from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.platform import timesource
+from civicdesk.platform.throttle import limits
 
 SESSION_KEY = "portal_submitted"
 ACTOR_LABEL = "resident (web)"
@@ -75,7 +75,7 @@ def report(request: HttpRequest, jurisdiction: str) -> HttpResponse:
 def _report(request: HttpRequest, city: Jurisdiction) -> HttpResponse:
     status = 200
     if request.method == "POST":
-        if not ratelimit.allow(request, "report"):
+        if not limits.PORTAL_REPORT.count_client(request).allowed:
             return _rate_limited(request, city)
         form = ReportForm(request.POST, jurisdiction=city)
         if form.is_bot:
@@ -210,7 +210,7 @@ def status(request: HttpRequest) -> HttpResponse:
     result = None
     code = 200
     if request.method == "POST":
-        if not ratelimit.allow(request, "status"):
+        if not limits.PORTAL_STATUS.count_client(request).allowed:
             return _rate_limited(request, _only_city())
         form = StatusForm(request.POST)
         if form.is_valid():

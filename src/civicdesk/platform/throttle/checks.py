@@ -1,8 +1,8 @@
 """Start-up checks: a mistyped rate limit stops ``manage.py check``, ``serve`` and ``worker`` before any request.
 
-Each app that reads limits registers a check for its own settings with
-:func:`register_setting_check`; the throttle checks the sign-in limits and the
-trusted proxies itself.
+Each app whose limits or settings :mod:`civicdesk.platform.config` reads
+registers a check of them with :func:`register_setting_check`; the throttle
+checks the sign-in limits and the trusted proxies itself.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+
+from civicdesk.platform import config
 
 SETTING_ERROR = "civicdesk.E001"
 
@@ -35,13 +37,7 @@ def register_setting_check(readers: Callable[[], Iterable[Callable[[], Any]]]) -
 
 
 def _throttle_readers() -> list[Callable[[], Any]]:
-    from civicdesk.platform.throttle import counters
-    from civicdesk.platform.throttle.sign_in import DEFAULT_LIMITS as SIGN_IN_LIMITS
-
-    return [
-        lambda: counters.configured_limits("CIVICDESK_SIGNIN_LIMITS", SIGN_IN_LIMITS),
-        counters.configured_trusted_proxies,
-    ]
+    return [config.sign_in_limits, config.trusted_proxies]
 
 
 register_setting_check(_throttle_readers)

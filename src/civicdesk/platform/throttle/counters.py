@@ -16,12 +16,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -36,58 +33,15 @@ SCOPE_HASH_SALT = "civicdesk.platform.throttle.scope"
 
 
 @dataclass(frozen=True)
-class Limit:
-    """At most ``hits`` in a window of ``seconds``; 0 hits means no limit."""
-
-    hits: int
-    seconds: int
-
-
-@dataclass(frozen=True)
 class Verdict:
     allowed: bool
     limit: int
     remaining: int
     retry_after: int  # seconds until the window ends
+    window_seconds: int = 0  # 0 when nothing was counted
     # What was counted, for refund(); empty when nothing was (no limit, or the counter was unavailable).
     scope: str = ""
     window_start: datetime | None = None
-
-
-def configured_limits(setting: str, defaults: Mapping[str, Limit]) -> dict[str, Limit]:
-    """``defaults``, each overridable by the setting ``{"name": (hits, seconds)}``; a bad value fails loudly."""
-    overrides = getattr(settings, setting, {})
-    if not isinstance(overrides, Mapping):
-        raise ImproperlyConfigured(f"{setting} must be a dict of name: (hits, seconds), not {overrides!r}")
-    limits = dict(defaults)
-    for name, value in overrides.items():
-        if name not in defaults:
-            raise ImproperlyConfigured(f"{setting}: unknown limit {name!r}; the limits are {', '.join(defaults)}")
-        limits[name] = _limit(f"{setting}[{name!r}]", value)
-    return limits
-
-
-def _limit(where: str, value: object) -> Limit:
-    if (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
-        and value[0] >= 0
-        and value[1] >= 1
-    ):
-        return Limit(hits=value[0], seconds=value[1])
-    raise ImproperlyConfigured(
-        f"{where} must be (hits, seconds): whole numbers, hits at least 0 (0: no limit) and seconds at least 1, "
-        f"not {value!r}"
-    )
-
-
-def configured_trusted_proxies() -> int:
-    """``CIVICDESK_TRUSTED_PROXIES``: how many reverse proxies in front of the web processes add to X-Forwarded-For."""
-    value = getattr(settings, "CIVICDESK_TRUSTED_PROXIES", 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ImproperlyConfigured(f"CIVICDESK_TRUSTED_PROXIES must be a whole number of at least 0, not {value!r}")
-    return value
 
 
 def client_address(request: HttpRequest, trusted_proxies: int) -> str:
@@ -137,6 +91,7 @@ def hit(scope: str, limit: int, window_seconds: int) -> Verdict:
         limit=limit,
         remaining=max(0, limit - hits),
         retry_after=max(1, math.ceil(window_end.timestamp() - seconds)),
+        window_seconds=window_seconds,
         scope=scope,
         window_start=window_start,
     )

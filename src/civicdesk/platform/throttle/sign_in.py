@@ -10,8 +10,8 @@ their address.
 
 ``CIVICDESK_SIGNIN_LIMITS = {"user": (5, 900), "address": (20, 900)}`` (the
 defaults) sets the failed attempts allowed per window of seconds; 0 turns a
-limit off. The address is the client's as :func:`counters.client_address`
-sees it, behind ``CIVICDESK_TRUSTED_PROXIES`` proxies.
+limit off (:data:`limits.SIGN_IN_USER`, :data:`limits.SIGN_IN_ADDRESS`). The
+address is the client's behind ``CIVICDESK_TRUSTED_PROXIES`` proxies.
 """
 
 from __future__ import annotations
@@ -22,12 +22,9 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from civicdesk.platform.throttle import counters
-from civicdesk.platform.throttle.counters import Limit
+from civicdesk.platform.throttle import counters, limits
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_LIMITS = {"user": Limit(hits=5, seconds=15 * 60), "address": Limit(hits=20, seconds=15 * 60)}
 
 
 @dataclass(frozen=True)
@@ -47,15 +44,11 @@ class SignInAttempt:
 
 def start_sign_in_attempt(*, request: HttpRequest | None, username: str) -> SignInAttempt:
     """Count an attempt to sign in as ``username`` as failed until :meth:`SignInAttempt.succeeded` says otherwise."""
-    limits = counters.configured_limits("CIVICDESK_SIGNIN_LIMITS", DEFAULT_LIMITS)
+    address = limits.SIGN_IN_ADDRESS.client_address(request) if request is not None else None
     # "Alex" and "alex " are the same person to a guesser, whatever the user table says.
-    who = {"user": unicodedata.normalize("NFKC", username).strip().casefold()}
-    if request is not None:
-        who["address"] = counters.client_address(request, counters.configured_trusted_proxies())
-    verdicts = {
-        name: counters.hit(counters.private_scope(f"signin:{name}", value), limits[name].hits, limits[name].seconds)
-        for name, value in who.items()
-    }
+    verdicts = {"user": limits.SIGN_IN_USER.count(unicodedata.normalize("NFKC", username).strip().casefold())}
+    if address is not None:
+        verdicts["address"] = limits.SIGN_IN_ADDRESS.count(address)
     refused = {name: verdict for name, verdict in verdicts.items() if not verdict.allowed}
     if refused:
         for verdict in verdicts.values():
