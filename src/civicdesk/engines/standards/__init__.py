@@ -6,7 +6,7 @@ Pure Python (no Django). ``load_profile("pickering")`` → :class:`Profile`;
 
 from civicdesk.engines.standards.due import (
     DueDate,
-    FollowUpRequest,
+    LadderRequest,
     SkippedDay,
     due,
     escalation_schedule,
@@ -33,7 +33,7 @@ __all__ = [
     "DueDate",
     "EscalationLadder",
     "EscalationStep",
-    "FollowUpRequest",
+    "LadderRequest",
     "Measure",
     "Profile",
     "ProfileError",

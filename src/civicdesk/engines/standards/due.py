@@ -170,8 +170,11 @@ def due(profile: Profile, standard_id: str, start: datetime, pauses: Sequence[Pa
 
 
 @dataclass(frozen=True, slots=True)
-class FollowUpRequest:
-    """One request of the PK-ESC ladder: its number, when it is due, who is copied."""
+class LadderRequest:
+    """One request of the PK-ESC ladder as the profile schedules it: its number, when it is due, who is copied.
+
+    The request a case actually sends is a ``FollowUpRequest`` row in ``civicdesk.domain.cases``.
+    """
 
     number: int
     due_at: datetime
@@ -179,7 +182,7 @@ class FollowUpRequest:
     copied: tuple[str, ...]
 
 
-def next_follow_up_request(profile: Profile, number: int, sent_at: datetime) -> FollowUpRequest:
+def next_follow_up_request(profile: Profile, number: int, sent_at: datetime) -> LadderRequest:
     """Request ``number`` was sent at ``sent_at`` with no update recorded: the next request (PK-ESC)."""
     ladder = profile.escalation
     if ladder is None:
@@ -187,10 +190,10 @@ def next_follow_up_request(profile: Profile, number: int, sent_at: datetime) -> 
     due_at = ladder.step(number).next_request.apply(profile.calendar, sent_at)
     nxt = number + 1
     step = ladder.steps[nxt - 1] if nxt <= len(ladder.steps) else None
-    return FollowUpRequest(nxt, due_at, step.copy if step else (), ladder.copied_on(nxt))
+    return LadderRequest(nxt, due_at, step.copy if step else (), ladder.copied_on(nxt))
 
 
-def escalation_schedule(profile: Profile, follow_up_at: datetime, requests: int = 6) -> tuple[FollowUpRequest, ...]:
+def escalation_schedule(profile: Profile, follow_up_at: datetime, requests: int = 6) -> tuple[LadderRequest, ...]:
     """PK-ESC: the dates of follow-up requests 1..``requests`` if no update is ever recorded.
 
     Request 1 goes out on the follow-up date; each later request is due by
@@ -200,7 +203,7 @@ def escalation_schedule(profile: Profile, follow_up_at: datetime, requests: int 
     if ladder is None:
         raise StandardsError(f"profile {profile.name!r} has no escalation ladder")
     require_aware(follow_up_at, "follow-up date")
-    first = FollowUpRequest(1, follow_up_at.astimezone(profile.calendar.tz), ladder.steps[0].copy, ladder.copied_on(1))
+    first = LadderRequest(1, follow_up_at.astimezone(profile.calendar.tz), ladder.steps[0].copy, ladder.copied_on(1))
     out = [first]
     while len(out) < requests:
         out.append(next_follow_up_request(profile, out[-1].number, out[-1].due_at))
@@ -209,7 +212,7 @@ def escalation_schedule(profile: Profile, follow_up_at: datetime, requests: int 
 
 __all__ = [
     "DueDate",
-    "FollowUpRequest",
+    "LadderRequest",
     "SkippedDay",
     "due",
     "escalation_schedule",

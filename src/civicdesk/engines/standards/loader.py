@@ -17,7 +17,6 @@ import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -60,6 +59,7 @@ from civicdesk.engines.standards.model import (
     Profile,
     Standard,
 )
+from civicdesk.engines.standards.reading import Source, Table
 
 # Holiday names are checked over these years: wide enough to catch names the package uses only some years.
 NAME_CHECK_YEARS = range(2020, 2041)
@@ -67,216 +67,15 @@ _ID = re.compile(r"[A-Z]{2,}(?:-[A-Z0-9]+)+")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
-Path_ = tuple[str | int, ...]
-
-
-# --- finding the line of a key -------------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.|=)""")
-
-
-def _unquote(part: str) -> str:
-    part = part.strip()
-    return part[1:-1] if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'" else part
-
-
-def _locate(lines: list[str], path: Path_) -> int | None:
-    """Best-effort line number (1-based) of a key path such as ("standards", 2, "target")."""
-    sections: list[tuple[Path_, int]] = [((), 0)]
-    counts: dict[tuple[str, ...], int] = {}
-    for no, text in enumerate(lines):
-        m = _HEADER.match(text)
-        if not m:
-            continue
-        names = tuple(_unquote(p) for p in m.group(2).split("."))
-        if m.group(1) == "[[":
-            index = counts.get(names, -1) + 1
-            counts[names] = index
-            sections.append(((*names, index), no))
-        else:
-            # A sub-table of the latest element of an array of tables: [standards.x] after [[standards]].
-            resolved: list[str | int] = []
-            for i, name in enumerate(names):
-                resolved.append(name)
-                if tuple(names[: i + 1]) in counts and i < len(names) - 1:
-                    resolved.append(counts[tuple(names[: i + 1])])
-            sections.append((tuple(resolved), no))
-    best: tuple[int, int] | None = None  # (length of matched prefix, line index)
-    for section, no in sections:
-        if path[: len(section)] == section and (best is None or len(section) >= best[0]):
-            best = (len(section), no)
-    if best is None:
-        return None
-    depth, start = best
-    rest = [p for p in path[depth:] if isinstance(p, str)]
-    if not rest:
-        return start + 1 if depth else None
-    end = next((no for _, no in sections if no > start), len(lines))
-    for no in range(start + (1 if depth else 0), end):
-        m = _KEY.match(lines[no])
-        if m and _unquote(m.group(1)) == rest[0]:
-            return no + 1
-    return start + 1 if depth else None
-
-
-# --- reading tables with unknown-key checks ------------------------------------------------
-
-
-class _Source:
-    def __init__(self, file: str, text: str) -> None:
-        self.file = file
-        self.lines = text.splitlines()
-        self.labels: dict[Path_, str] = {}
-
-    def error(self, path: Path_, message: str) -> NoReturn:
-        raise ProfileError(self.file, self.describe(path), message, _locate(self.lines, path))
-
-    def describe(self, path: Path_) -> str:
-        out = ""
-        for i, part in enumerate(path):
-            if isinstance(part, int):
-                out += f"[{part + 1}]"
-                label = self.labels.get(path[: i + 1])
-                if label:
-                    out += f" ({label})"
-            else:
-                out += f".{part}" if out else part
-        return out
-
-
-def _type_name(value: object) -> str:
-    return {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
-
-
-class _Table:
-    """One TOML table being read; ``finish()`` rejects keys nobody asked for."""
-
-    def __init__(self, src: _Source, data: object, path: Path_) -> None:
-        if not isinstance(data, dict):
-            src.error(path, f"expected a table, got {_type_name(data)}")
-        self.src = src
-        self.data: dict[str, Any] = data
-        self.path = path
-        self.seen: set[str] = set()
-
-    def error(self, key: str | int | None, message: str) -> NoReturn:
-        self.src.error(self.path if key is None else (*self.path, key), message)
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def raw(self, key: str, *, required: bool = True) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            if required:
-                self.error(None, f"missing required key {key!r}")
-            return None
-        return self.data[key]
-
-    def text(self, key: str, *, required: bool = True, default: str | None = None) -> str | None:
-        value = self.raw(key, required=required)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            self.error(key, f"expected non-empty text, got {value!r}")
-        return value.strip()
-
-    def req_text(self, key: str) -> str:
-        return self.text(key) or ""  # text() raised already when the key is missing
-
-    def req_number(self, key: str, *, integer: bool = False) -> float:
-        return self.number(key, integer=integer) or 0
-
-    def req_day(self, key: str) -> date:
-        value = self.day(key)
-        if value is None:  # pragma: no cover - day() raised already
-            self.error(None, f"missing required key {key!r}")
-        return value
-
-    def req_table(self, key: str) -> _Table:
-        value = self.table(key)
-        if value is None:  # pragma: no cover - table() raised already
-            self.error(None, f"missing required key {key!r}")
-        return value
-
-    def texts(self, key: str, *, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = self.raw(key, required=False)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.error(key, f'expected a list of text such as ["a", "b"], got {value!r}')
-        for v in value:
-            if allowed is not None and v not in allowed:
-                self.error(key, f"unknown value {v!r} (expected some of: {', '.join(allowed)})")
-        if len(set(value)) != len(value):
-            dup = next(v for v in value if value.count(v) > 1)
-            self.error(key, f"{dup!r} is listed twice")
-        return tuple(value)
-
-    def number(
-        self, key: str, *, integer: bool = False, required: bool = True, default: float | None = None
-    ) -> float | None:
-        value = self.raw(key, required=required)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
-            self.error(key, f"expected {'a whole number' if integer else 'a number'} >= 0, got {value!r}")
-        if value < 0:
-            self.error(key, f"expected {'a whole number' if integer else 'a number'} >= 0, got {value!r}")
-        return float(value) if isinstance(value, float) else int(value)
-
-    def boolean(self, key: str, *, default: bool) -> bool:
-        value = self.raw(key, required=False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.error(key, f"expected true or false, got {value!r}")
-        return value
-
-    def day(self, key: str, *, required: bool = True) -> date | None:
-        value = self.raw(key, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, date) or hasattr(value, "hour"):
-            self.error(key, f"expected a date such as 2026-12-24 (no quotes), got {value!r}")
-        return value
-
-    def table(self, key: str, *, required: bool = True) -> _Table | None:
-        value = self.raw(key, required=required)
-        if value is None:
-            return None
-        return _Table(self.src, value, (*self.path, key))
-
-    def tables(self, key: str) -> list[_Table]:
-        value = self.raw(key, required=False)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.error(
-                key,
-                f"expected [[{'.'.join(str(p) for p in self.path if isinstance(p, str))}.{key}]] tables, got {_type_name(value)}",
-            )
-        return [_Table(self.src, v, (*self.path, key, i)) for i, v in enumerate(value)]
-
-    def finish(self) -> None:
-        for key in self.data:
-            if key not in self.seen:
-                expected = ", ".join(sorted(self.seen))
-                self.error(key, f"unknown key (expected one of: {expected})")
-
-
 # --- the profile -------------------------------------------------------------------------
 
 
-def _spec_error(src: _Source, exc: CalendarSpecError) -> NoReturn:
+def _spec_error(src: Source, exc: CalendarSpecError) -> NoReturn:
     parts: list[str | int] = ["calendar", *exc.key.split(".")]
     src.error(tuple(parts), exc.message)
 
 
-def _clock(t: _Table, *, what: str = "standard") -> ClockRule:
+def _clock(t: Table, *, what: str = "standard") -> ClockRule:
     kind_text = t.req_text("clock")
     try:
         kind = ClockKind(kind_text)
@@ -313,14 +112,14 @@ _UNITS = {
 }
 
 
-def _inline_clock(t: _Table, key: str) -> ClockRule:
+def _inline_clock(t: Table, key: str) -> ClockRule:
     sub = t.req_table(key)
     rule = _clock(sub, what=key)
     sub.finish()
     return rule
 
 
-def _hours(t: _Table) -> WeeklyHours:
+def _hours(t: Table) -> WeeklyHours:
     days = t.data
     for day, shifts in days.items():
         if not isinstance(shifts, list) or not all(isinstance(s, str) for s in shifts):
@@ -333,7 +132,7 @@ def _hours(t: _Table) -> WeeklyHours:
     return hours
 
 
-def _holidays(t: _Table) -> tuple[HolidaySource, tuple[MunicipalHoliday, ...], tuple[HolidayRemoval, ...], list[str]]:
+def _holidays(t: Table) -> tuple[HolidaySource, tuple[MunicipalHoliday, ...], tuple[HolidayRemoval, ...], list[str]]:
     country = t.req_text("country").upper()
     subdivision = t.text("subdivision", required=False)
     keep = t.texts("keep")
@@ -376,7 +175,7 @@ def _holidays(t: _Table) -> tuple[HolidaySource, tuple[MunicipalHoliday, ...], t
     return source, tuple(additions), tuple(removals), warnings
 
 
-def _day_rule(t: _Table) -> FixedDate | AnnualDate | Any:
+def _day_rule(t: Table) -> FixedDate | AnnualDate | Any:
     if t.has("date") == t.has("rule"):
         t.error(None, 'give exactly one of date = 2026-12-24 or rule = "first monday of august"')
     if t.has("date"):
@@ -388,7 +187,7 @@ def _day_rule(t: _Table) -> FixedDate | AnnualDate | Any:
         t.error("rule", exc.message)
 
 
-def _annual(t: _Table, key: str) -> AnnualDate:
+def _annual(t: Table, key: str) -> AnnualDate:
     text = t.req_text(key)
     try:
         rule = parse_date_rule(text, key=key)
@@ -399,7 +198,7 @@ def _annual(t: _Table, key: str) -> AnnualDate:
     return rule
 
 
-def _closure(t: _Table) -> Closure:
+def _closure(t: Table) -> Closure:
     name = t.req_text("name")
     t.src.labels[t.path] = name
     forms = [k for k in ("date", "from", "rule", "every_weeks") if t.has(k)]
@@ -434,7 +233,7 @@ def _closure(t: _Table) -> Closure:
     return closure
 
 
-def _calendar(t: _Table, profile_name: str) -> tuple[BusinessCalendar, list[str]]:
+def _calendar(t: Table, profile_name: str) -> tuple[BusinessCalendar, list[str]]:
     version = t.req_text("version")
     time_zone = t.req_text("time_zone")
     ring_seconds = t.number("ring_seconds", required=False, default=6.0)
@@ -468,7 +267,7 @@ def _calendar(t: _Table, profile_name: str) -> tuple[BusinessCalendar, list[str]
         _spec_error(t.src, exc)
 
 
-def _standard(t: _Table) -> Standard:
+def _standard(t: Table) -> Standard:
     sid = t.req_text("id")
     t.src.labels[t.path] = sid
     if not _ID.fullmatch(sid):
@@ -505,14 +304,14 @@ def _standard(t: _Table) -> Standard:
     return standard
 
 
-def _purpose(t: _Table) -> str | None:
+def _purpose(t: Table) -> str | None:
     purpose = t.text("purpose", required=False)
     if purpose is not None and purpose not in PURPOSES:
         t.error("purpose", f"unknown purpose {purpose!r} (expected one of: {', '.join(PURPOSES)})")
     return purpose
 
 
-def _escalation(t: _Table, standards: Mapping[str, Standard]) -> EscalationLadder:
+def _escalation(t: Table, standards: Mapping[str, Standard]) -> EscalationLadder:
     rule = t.req_text("rule")
     first = t.req_text("first_request")
     if first not in standards:
@@ -531,7 +330,7 @@ def _escalation(t: _Table, standards: Mapping[str, Standard]) -> EscalationLadde
     return EscalationLadder(rule, first, tuple(steps))
 
 
-def _defaults(t: _Table | None, standards: Mapping[str, Standard]) -> Defaults:
+def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:
     if t is None:
         return Defaults()
     values: dict[str, tuple[ClockRule, str | None]] = {}
@@ -555,13 +354,13 @@ def _defaults(t: _Table | None, standards: Mapping[str, Standard]) -> Defaults:
 
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
     """Validate a profile's TOML text; raise :class:`ProfileError` on the first problem."""
-    src = _Source(file, text)
+    src = Source(file, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+)", str(exc))
         raise ProfileError(file, "", f"not valid TOML: {exc}", int(m.group(1)) if m else None) from None
-    root = _Table(src, data, ())
+    root = Table(src, data, ())
     head = root.req_table("profile")
     name = head.req_text("name")
     if not _NAME.fullmatch(name):
