@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -344,7 +344,3 @@ def local_closing(jurisdiction: Jurisdiction, day: date) -> datetime | None:
     """The office's closing time on ``day``; None when the office is closed that day."""
     closes = selectors.profile_for(jurisdiction).calendar.closing_time(day)
     return closes
-
-
-def end_of_day(jurisdiction: Jurisdiction, day: date) -> datetime:
-    return datetime.combine(day, time(23, 59), tzinfo=jurisdiction.zone)

@@ -1,9 +1,9 @@
 """Residents, businesses and other contacts, kept apart from their cases (PK-PRIV).
 
 A complainant's identity and contact details are confidential (MFIPPA): only
-roles allowed to see contacts read this table, through the selectors in
-:mod:`civicdesk.domain.people.selectors`; public output (Open311, status page,
-exports) never joins to it.
+roles holding the ``cases.view_contact`` permission are shown them (see
+``civicdesk.domain.cases.access.may_see_contact``); public output (Open311,
+status page, exports) never joins to this table.
 """
 
 from __future__ import annotations
