@@ -306,7 +306,7 @@ class BusinessCalendar:
         return self._ensure(year - 1, year + 1)
 
     def tables(self, first_year: int, last_year: int) -> _Tables:
-        """The day tables over the given years (the batch path reads them)."""
+        """The day tables over the given years (the vectorised path reads them)."""
         return self._ensure(first_year, last_year)
 
     # --- days -----------------------------------------------------------------------

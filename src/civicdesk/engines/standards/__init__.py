@@ -1,7 +1,8 @@
 """Standards profiles: a city's written service standards as data, and their due dates.
 
 Pure Python (no Django). ``load_profile("pickering")`` → :class:`Profile`;
-``due(profile, "PK-ACK-1BD", received_at)`` → :class:`DueDate`.
+``due(profile, "PK-ACK-1BD", received_at)`` → :class:`DueDate`;
+``due_many(profile, "PK-ACK-1BD", starts)`` → the due instants of many clocks.
 """
 
 from civicdesk.engines.standards.due import (
@@ -9,6 +10,7 @@ from civicdesk.engines.standards.due import (
     LadderRequest,
     SkippedDay,
     due,
+    due_many,
     escalation_schedule,
     explain_clock,
     next_follow_up_request,
@@ -43,6 +45,7 @@ __all__ = [
     "UnknownProfileError",
     "UnknownStandardError",
     "due",
+    "due_many",
     "escalation_schedule",
     "explain_clock",
     "load_profile",

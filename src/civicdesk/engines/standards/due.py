@@ -3,6 +3,8 @@
 ``due(profile, "PK-ACK-1BD", received_at)`` gives the instant, the calendar
 version that computed it, when the clock started, and every day it skipped
 and why, so a resident or a clerk can check the arithmetic.
+``due_many(profile, "PK-ACK-1BD", starts)`` gives the same instants for many
+clocks at once, without the explanations.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from civicdesk.engines.calendars import BusinessCalendar, Pause
+from civicdesk.engines.calendars.vectorised import business_day_closings
 from civicdesk.engines.calendars.zones import require_aware
 from civicdesk.engines.standards.errors import StandardsError
 from civicdesk.engines.standards.model import ClockKind, ClockRule, Measure, Profile, Standard
@@ -159,14 +162,49 @@ def explain_clock(
     )
 
 
-def due(profile: Profile, standard_id: str, start: datetime, pauses: Sequence[Pause] = ()) -> DueDate:
-    """When ``standard_id`` falls due for a clock started at ``start`` (paused over ``pauses``), explained."""
+def _deadline(profile: Profile, standard_id: str) -> Standard:
     standard: Standard = profile.standard(standard_id)
     if standard.measure is Measure.THRESHOLD:
         raise StandardsError(
             f"{standard_id} is a threshold ({standard.clock.describe()} before the rule applies), not a deadline"
         )
+    return standard
+
+
+def due(profile: Profile, standard_id: str, start: datetime, pauses: Sequence[Pause] = ()) -> DueDate:
+    """When ``standard_id`` falls due for a clock started at ``start`` (paused over ``pauses``), explained."""
+    standard = _deadline(profile, standard_id)
     return explain_clock(profile.calendar, standard.clock, start, pauses, standard=standard.id)
+
+
+def due_many(
+    profile: Profile,
+    standard_id: str,
+    starts: Sequence[datetime],
+    *,
+    pauses: Sequence[Sequence[Pause]] | None = None,
+) -> list[datetime]:
+    """``[due(profile, standard_id, start, pauses).due_at …]`` for many clocks of one standard, found at once.
+
+    ``pauses``, if given, holds each start's pauses. Business-day clocks that
+    were never paused are looked up together on the calendar's tables
+    (:mod:`civicdesk.engines.calendars.vectorised`); the other clock kinds,
+    and paused clocks, take the scalar path. No explanation is built.
+    """
+    standard = _deadline(profile, standard_id)
+    calendar, rule = profile.calendar, standard.clock
+    if pauses is not None and len(pauses) != len(starts):
+        raise StandardsError(f"{len(starts)} starts but {len(pauses)} lists of pauses; give one per start")
+
+    def scalar(i: int) -> datetime:
+        return rule.apply(calendar, starts[i], tuple(pauses[i]) if pauses else ())
+
+    if rule.kind is not ClockKind.BUSINESS_DAYS:
+        return [scalar(i) for i in range(len(starts))]
+    paused = {i for i in range(len(starts)) if pauses and pauses[i]}
+    unpaused = [start for i, start in enumerate(starts) if i not in paused]
+    together = iter(business_day_closings(calendar, unpaused, int(rule.target)))
+    return [scalar(i) if i in paused else next(together) for i in range(len(starts))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +253,7 @@ __all__ = [
     "LadderRequest",
     "SkippedDay",
     "due",
+    "due_many",
     "escalation_schedule",
     "explain_clock",
     "next_follow_up_request",
