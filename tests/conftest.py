@@ -89,7 +89,7 @@ def started_processes() -> Iterator[list[subprocess.Popen[str]]]:
 
 @pytest.fixture
 def pickering(db):
-    return JurisdictionFactory(slug="pickering", name="City of Pickering", time_zone="America/Toronto")
+    return JurisdictionFactory(slug="pickering", name="City of Pickering")
 
 
 @pytest.fixture

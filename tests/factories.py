@@ -18,7 +18,6 @@ class JurisdictionFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"city-{n}")
     name = factory.Sequence(lambda n: f"City {n}")
-    time_zone = "America/Toronto"
     languages = factory.LazyFunction(lambda: ["en", "fr", "es"])
     profile = "pickering"
 

@@ -9,18 +9,29 @@ from django.db import IntegrityError, transaction
 from civicdesk.domain.city.models import Department, Division, Jurisdiction, Service
 from civicdesk.domain.staff.models import User
 from civicdesk.domain.staff.roles import Role
+from civicdesk.engines.standards import load_profile
 from civicdesk.platform.demo.city import DEPARTMENTS, SERVICES, STAFF, load_demo_city
 from tests.factories import DepartmentFactory, JurisdictionFactory, ServiceFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_jurisdiction_rejects_unknown_time_zone_and_language() -> None:
-    city = Jurisdiction(slug="x", name="X", time_zone="Atlantis/Central", languages=["en", "tlh"], profile="pickering")
+def test_jurisdiction_rejects_an_unsupported_language_and_an_unknown_profile() -> None:
+    city = Jurisdiction(slug="x", name="X", languages=["en", "tlh"], profile="atlantis")
     with pytest.raises(ValidationError) as error:
         city.full_clean()
-    assert set(error.value.message_dict) == {"time_zone", "languages"}
+    assert set(error.value.message_dict) == {"profile", "languages"}
     assert "tlh" in error.value.message_dict["languages"][0]
+
+
+@pytest.mark.parametrize(
+    ("profile", "zone"),
+    [("pickering", "America/Toronto"), ("lawrence", "America/Chicago"), ("santa-ana", "America/Los_Angeles")],
+)
+def test_a_jurisdictions_zone_is_its_profiles_calendar_zone(profile: str, zone: str) -> None:
+    city = JurisdictionFactory(profile=profile)
+    assert city.zone == load_profile(profile).calendar.tz
+    assert str(city.zone) == zone
 
 
 def test_service_code_is_unique_within_a_jurisdiction_only() -> None:

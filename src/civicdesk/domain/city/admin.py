@@ -1,3 +1,11 @@
+"""The city's structure in the administration site, each page scoped to the staff member's jurisdiction.
+
+The jurisdiction's own page is registered by the desk channel
+(:mod:`civicdesk.channels.desk.admin`): changing its standards profile is a case
+action (the running clocks are recomputed and journaled), which the city app
+cannot call.
+"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,17 +48,6 @@ class JurisdictionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if scope is not None:
             obj.jurisdiction_id = scope  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
-
-
-@admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "slug", "time_zone", "profile"]
-    search_fields = ["name", "slug"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Jurisdiction]:
-        queryset = super().get_queryset(request)
-        user: Any = request.user
-        return queryset if user.is_superuser else queryset.filter(pk=user.jurisdiction_id)
 
 
 @admin.register(Department)

@@ -14,12 +14,15 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.domain.city.profiles import profile_named
+
 service_code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     _("Use letters, digits, '-', '_' or '.', starting with a letter or digit."),
 )
 
 
+# Named by migrations 0001-0004, from when a jurisdiction kept a time zone of its own.
 def validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -52,7 +55,14 @@ def validate_profile_name(value: str) -> None:
 
 
 class Jurisdiction(models.Model):
-    """A municipality served by this installation; the root of every tenant's data."""
+    """A municipality served by this installation; the root of every tenant's data.
+
+    Its standards profile is the one source of its calendar: business hours,
+    holidays, closures and the time zone (:attr:`zone`). Once the city is set
+    up, its profile changes only through the recompute action (the
+    administration site offers nothing else), which moves running clocks onto
+    the new calendar and journals each move.
+    """
 
     slug = models.SlugField(
         _("identifier"),
@@ -61,7 +71,6 @@ class Jurisdiction(models.Model):
         help_text=_("Used as the Open311 jurisdiction_id, e.g. pickering.on.ca"),
     )
     name = models.CharField(_("name"), max_length=200)
-    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
     languages = models.JSONField(
         _("languages"),
         default=list,
@@ -91,7 +100,8 @@ class Jurisdiction(models.Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        """The city's time zone: its profile's calendar zone, the one its due dates are computed in."""
+        return profile_named(self.profile).calendar.tz
 
 
 class Department(models.Model):

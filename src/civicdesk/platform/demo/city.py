@@ -276,7 +276,6 @@ def load_demo_city() -> list[DemoAccount]:
         slug="pickering",
         defaults={
             "name": "City of Pickering",
-            "time_zone": "America/Toronto",
             "languages": ["en", "fr", "es"],
             "profile": "pickering",
         },
