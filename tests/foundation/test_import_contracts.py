@@ -67,7 +67,7 @@ def test_the_checkout_keeps_every_contract() -> None:
         ),
         (
             "platform/throttle/counters.py",
-            "from civicdesk.channels.open311 import conf  # noqa: F401",
+            "from civicdesk.channels.open311 import keys  # noqa: F401",
             "Platform services (settings reader, time source, keys, rate limits) never reach",
         ),
     ],
