@@ -1,7 +1,9 @@
-"""How the desk and the portal say a standard's clock in the reader's language.
+"""How the desk and the portal say a standard's clock, and the promise made at intake, in the reader's language.
 
 ``ClockRule.describe()`` is English for logs and clerks; these translate the
 same facts ("1 business day", "2 weeks") for pages residents and staff read.
+What is promised is the read model's (:func:`standing.promised_at_intake`);
+this module only words it.
 """
 
 from __future__ import annotations
