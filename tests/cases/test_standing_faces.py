@@ -163,7 +163,7 @@ class Faces:
     # --- the staff API ---------------------------------------------------------------------------
 
     def api_flagged(self, flag: str) -> set[str]:
-        response = self.api.get("/api/v1/cases", {flag: "true", "page_size": 100})
+        response = self.api.get("/api/v1/cases", {flag: "true", "page_size": "100"})
         assert response.status_code == 200, response.content
         return {row["reference"] for row in response.json()["results"]}
 
@@ -244,7 +244,7 @@ def grid(city: City, settings: Any) -> Iterator[tuple[Faces, dict[str, Case]]]:
 # The read model's answers the faces are held to, at the first three instants (each state occurs).
 TODAY_CLOSE, THURSDAY_CLOSE, TUESDAY_CLOSE = (local(2026, 12, day, 16, 30) for day in (23, 24, 29))
 COMPLETION = local(2026, 12, 30, 16, 30)
-ANCHORS = {
+ANCHORS: dict[str, dict[str, tuple[str, datetime | None]]] = {
     "business morning": {
         "new_request": (DUE_SOON, THURSDAY_CLOSE),
         "due_today": (DUE_SOON, TODAY_CLOSE),

@@ -40,8 +40,10 @@ def test_count_states_equals_the_orm_and_the_read_model(city: Any, drawn: list[A
     h = selectors.horizons(city.jurisdiction, NOW + timedelta(hours=hours_later))
     cases = selectors.scoped_cases(city.staff("csr.alex"), "care")
     counted = selectors.count_states(cases, h)
-    assert counted == {state: cases.filter(standing.state_condition(state, h)).count() for state in standing.CLOCK_STATES}
+    assert counted == {
+        state: cases.filter(standing.state_condition(state, h)).count() for state in standing.CLOCK_STATES
+    }
     in_memory = Counter(standing.state_of(case, h) for case in cases)
     assert counted == {state: in_memory[state] for state in standing.CLOCK_STATES}
-    annotated = Counter(standing.with_clock_state(cases, h).values_list("clock_state", flat=True))
+    annotated = Counter(standing.with_clock_state(cases, h).values_list("clock_state", flat=True))  # type: ignore[misc]
     assert annotated == in_memory
