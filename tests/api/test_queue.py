@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civicdesk.domain.cases import services
 from civicdesk.domain.cases.sweep import run_sweep
+from civicdesk.platform import timesource
 from tests.api.conftest import NOW, TORONTO
 
 
@@ -66,14 +67,25 @@ def test_newest_receipt_first(api_as: Any, queue: dict[str, str]) -> None:
         ({"department": "roads", "status": "open"}, {"fresh", "acknowledged", "late", "breached"}),
         ({"overdue": "true"}, {"late", "breached"}),
         ({"overdue": "false"}, {"feedback", "fresh", "acknowledged", "due_today"}),
-        ({"at_risk": "true"}, {"fresh", "due_today"}),
-        ({"at_risk": "true", "department": "roads"}, {"fresh"}),
+        # At risk is the desk's: due within 4 business hours (by 14:00). due_today (16:30) and fresh
+        # (Wednesday 16:30) are due soon, not at risk; see test_at_risk_is_the_desks_four_business_hours.
+        ({"at_risk": "true"}, set()),
+        ({"at_risk": "true", "department": "roads"}, set()),
         ({"due_before": "2026-11-18T00:00:00-05:00"}, {"late", "breached", "due_today"}),
         ({"due_before": "2026-11-18T00:00:00-05:00", "overdue": "false"}, {"due_today"}),
     ],
 )
 def test_filters(params: dict[str, str], expected: set[str], api_as: Any, queue: dict[str, str]) -> None:
     assert set(_names(api_as("csr.alex").get("/cases", params), queue)) == expected
+
+
+def test_at_risk_is_the_desks_four_business_hours(api_as: Any, queue: dict[str, str]) -> None:
+    """At 13:00 the next 4 business hours run to Wednesday 9:00: due_today (16:30) is at risk, fresh is not."""
+    with timesource.frozen_at(_received(11, 17, 13)):
+        at_risk = set(_names(api_as("csr.alex").get("/cases", {"at_risk": "true"}), queue))
+        not_at_risk = set(_names(api_as("csr.alex").get("/cases", {"at_risk": "false"}), queue))
+    assert at_risk == {"due_today"}
+    assert not_at_risk == set(queue) - {"due_today"}
 
 
 def test_department_staff_list_only_their_department(api_as: Any, queue: dict[str, str]) -> None:

@@ -396,7 +396,7 @@ def test_state_counts_from_index_ranges_match_the_clock_states(city):
     """The counts add disjoint index ranges; they must agree with the states the queue shows."""
     from civicdesk.channels.desk import selectors
 
-    h = selectors.Horizons(NOW, NOW + timedelta(hours=4), NOW + timedelta(days=1))
+    h = standing.Horizons(NOW, NOW + timedelta(hours=4), NOW + timedelta(days=1))
     placed = {
         "owed": (NOW - timedelta(days=2), NOW - timedelta(days=3), False),  # missed, still owed
         "past_due": (NOW - timedelta(minutes=5), None, False),
@@ -415,7 +415,7 @@ def test_state_counts_from_index_ranges_match_the_clock_states(city):
     counts = selectors.count_states(cases, h)
     assert counts == {"breached": 2, "at_risk": 1, "due_soon": 2, "paused": 2, "on_track": 2}
     for state in standing.CLOCK_STATES:
-        assert counts[state] == cases.filter(selectors.state_condition(state, h)).count(), state
+        assert counts[state] == cases.filter(standing.state_condition(state, h)).count(), state
 
 
 def test_queue_filters_render_the_markup_djangos_select_would(city):

@@ -38,6 +38,7 @@ from civicdesk.domain.cases.models import (
     Resolution,
     Status,
 )
+from civicdesk.domain.cases.standing import CLOCK_STATES, NO_CLOCK
 
 INSTANT_EXAMPLE = "2026-11-23T10:00:00-05:00"
 
@@ -214,11 +215,13 @@ class CaseFilters(Input):
     status: Status | None = None
     kind: Kind | None = None
     overdue: bool | None = Field(
-        None, description="Has a missed standard whose action is still owed, or a pending commitment past its due time."
+        None,
+        description="Clock state breached: a missed standard whose action is still owed, or a pending commitment "
+        "past its due time.",
     )
     at_risk: bool | None = Field(
         None,
-        description="Has a pending commitment not yet late but due by the close of the city's next business day.",
+        description="Clock state at risk: nothing missed, and the next commitment falls due within 4 business hours.",
     )
     due_before: Instant | None = Field(None, description="Has an open commitment due before this instant.")
     page: int = Field(1, ge=1, le=1_000_000)
@@ -290,6 +293,16 @@ class CaseOut(Schema):
     redirect_to: str
     contact: ContactOut | None = Field(
         description="Who raised it; null when there is none or your role may not see it (PK-PRIV)."
+    )
+    clock_state: Annotated[str, WithJsonSchema({"type": "string", "enum": [*CLOCK_STATES, NO_CLOCK]})] = Field(
+        description="How the case's clocks stand now, as the desk shows it; none once closed."
+    )
+    next_due_at: UtcInstant | None = Field(description="When the next pending commitment falls due.")
+    expected_at: UtcInstant | None = Field(
+        description="The date the resident is told (the portal's status page, Open311's expected_datetime)."
+    )
+    expected_is_completion: bool = Field(
+        description="Whether expected_at is the agreed completion (else the next step)."
     )
     commitments: list[CommitmentOut]
     items: list[ItemOut]

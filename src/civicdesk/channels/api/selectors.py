@@ -1,20 +1,24 @@
 """Reads for the staff API: access-checked case lookups, the filtered queue, and the JSON shape of a case.
 
 A page of cases costs the same few queries whatever its length: the related
-rows a case shows are joined or prefetched, never loaded one case at a time.
+rows a case shows are joined or read once for the page, never loaded one case
+at a time. Clock states and the date told to the resident are the read model's
+(:mod:`civicdesk.domain.cases.standing`), in the case's own city's business time.
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from civicdesk.channels.api.errors import NotFound
 from civicdesk.channels.api.schemas import CaseFilters, decimal_or_none
-from civicdesk.domain.cases import access, clocks
+from civicdesk.domain.cases import access, clocks, standing
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import (
     Case,
@@ -23,15 +27,15 @@ from civicdesk.domain.cases.models import (
     JournalEntry,
 )
 from civicdesk.domain.cases.references import normalise
-from civicdesk.domain.city.models import Department
+from civicdesk.domain.cases.standing import Horizons
+from civicdesk.domain.city.models import Department, Jurisdiction
 from civicdesk.domain.staff.models import User
-
-AT_RISK_FALLBACK = timedelta(hours=24)
+from civicdesk.platform import timesource
 
 
 def with_output_relations(cases: QuerySet[Case], *, contact: bool) -> QuerySet[Case]:
     """The rows :func:`case_data` reads beside the case, joined; commitments and items come from :func:`cases_data`."""
-    related = ["service", "department", "assignee", "parent"]
+    related = ["jurisdiction", "service", "department", "assignee", "parent"]
     if contact:
         related.append("contact")
     return cases.select_related(*related)
@@ -51,10 +55,22 @@ def cases_data(cases: list[Case], *, show_contact: bool) -> list[dict[str, Any]]
             commitments[commitment.case_id].append(commitment)
         for item in CaseItem.objects.filter(case_id__in=ids).select_related("done_by").order_by("pk"):
             items[item.case_id].append(item)
+    now = timesource.now()
+    seen: dict[int, Horizons] = {}
     return [
-        case_data(case, show_contact=show_contact, commitments=commitments[case.pk], items=items[case.pk])
+        case_data(
+            case,
+            show_contact=show_contact,
+            commitments=commitments[case.pk],
+            items=items[case.pk],
+            h=seen.setdefault(case.jurisdiction_id, horizons_of(case.jurisdiction, now)),
+        )
         for case in cases
     ]
+
+
+def horizons_of(jurisdiction: Jurisdiction, now: datetime) -> Horizons:
+    return standing.horizons(clocks.profile_for(jurisdiction), now=now)
 
 
 def require_case_reader(user: User) -> None:
@@ -105,9 +121,9 @@ def case_queue(user: User, filters: CaseFilters, *, now: datetime) -> QuerySet[C
     if filters.kind is not None:
         cases = cases.filter(kind=filters.kind)
     if filters.overdue is not None:
-        cases = _having(cases, _overdue(now), filters.overdue)
+        cases = _having(cases, in_state(user, standing.BREACHED, now), filters.overdue)
     if filters.at_risk is not None:
-        cases = _having(cases, _at_risk(user, now), filters.at_risk)
+        cases = _having(cases, in_state(user, standing.AT_RISK, now), filters.at_risk)
     if filters.due_before is not None:
         # A running clock due before then, or a missed one still owed since before then.
         cases = cases.filter(Q(next_due_at__lt=filters.due_before) | Q(owed_since__lt=filters.due_before))
@@ -119,22 +135,16 @@ def _having(cases: QuerySet[Case], condition: Q, wanted: bool) -> QuerySet[Case]
     return cases.filter(condition if wanted else ~condition)
 
 
-def _overdue(now: datetime) -> Q:
-    """A missed standard whose action is still owed (as closing sees it, PK-CLOSE), or a pending one past due."""
-    return Q(owed_since__isnull=False) | Q(next_due_at__lt=now)
-
-
-def at_risk_horizon(user: User, now: datetime) -> datetime:
-    """The close of the next business day in the user's city (a day without a calendar: 24 hours)."""
-    jurisdiction = user.jurisdiction
-    if jurisdiction is None:
-        return now + AT_RISK_FALLBACK
-    return clocks.profile_for(jurisdiction).calendar.add_business_days(now, 1)
-
-
-def _at_risk(user: User, now: datetime) -> Q:
-    """Not late yet, but a pending commitment falls due by the close of the next business day."""
-    return Q(next_due_at__gte=now, next_due_at__lte=at_risk_horizon(user, now))
+def in_state(user: User, state: str, now: datetime) -> Q:
+    """The cases in clock ``state`` (:func:`standing.state_condition`), each in its own city's business time."""
+    if user.jurisdiction is not None:
+        return standing.state_condition(state, horizons_of(user.jurisdiction, now))
+    cities = Jurisdiction.objects.order_by("pk")
+    return reduce(
+        operator.or_,
+        (Q(jurisdiction=city) & standing.state_condition(state, horizons_of(city, now)) for city in cities),
+        Q(pk__in=[]),
+    )
 
 
 def journal_of(case: Case) -> QuerySet[JournalEntry]:
@@ -145,13 +155,22 @@ def journal_of(case: Case) -> QuerySet[JournalEntry]:
 
 
 def case_data(
-    case: Case, *, show_contact: bool, commitments: list[Commitment], items: list[CaseItem]
+    case: Case,
+    *,
+    show_contact: bool,
+    commitments: list[Commitment],
+    items: list[CaseItem],
+    h: Horizons | None = None,
 ) -> dict[str, Any]:
     """A case as the API shows it; the contact only to roles that may see it (PK-PRIV).
 
-    ``commitments`` and ``items`` are the case's own, in display order (see :func:`cases_data`).
+    ``commitments`` and ``items`` are the case's own, in display order (see :func:`cases_data`);
+    ``h`` the horizons of its city now, when the caller already has them.
     """
     contact = case.contact if show_contact and case.contact_id is not None else None
+    standing_now = standing.standing_of(
+        case, h or horizons_of(case.jurisdiction, timesource.now()), commitments=commitments
+    )
     return {
         "reference": case.reference,
         "kind": case.kind,
@@ -195,6 +214,10 @@ def case_data(
             "language": contact.language,
             "interpreter_requested": contact.interpreter_requested,
         },
+        "clock_state": standing_now.state,
+        "next_due_at": standing_now.next_due_at,
+        "expected_at": standing_now.expected.at,
+        "expected_is_completion": standing_now.expected.is_completion,
         "commitments": [commitment_data(c) for c in commitments],
         "items": [item_data(i) for i in items],
     }

@@ -2,26 +2,25 @@
 
 Every read starts from :func:`civicdesk.domain.cases.access.cases_visible_to`, so a
 department role never sees another department's cases. A page of cases costs
-the same few queries whatever its length: clock states are computed in SQL
-(one subquery per case row, on the ``commitment_case_idx`` index) and related
-rows are joined, never loaded case by case.
+the same few queries whatever its length: clock states are conditions on the
+case's own clock summary columns (:mod:`civicdesk.domain.cases.standing`, read
+from the ``case_clock_idx`` indexes, no commitment subquery), and related rows
+are joined, never loaded case by case.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 
-from civicdesk.domain.cases import access, clocks
+from civicdesk.domain.cases import access, clocks, standing
 from civicdesk.domain.cases.models import (
     Case,
     Commitment,
@@ -31,13 +30,11 @@ from civicdesk.domain.cases.models import (
     Purpose,
     Status,
 )
-from civicdesk.domain.cases.standing import AT_RISK, BREACHED, CLOCK_STATES, DUE_SOON, NO_CLOCK, ON_TRACK, PAUSED
+from civicdesk.domain.cases.standing import CLOCK_STATES, Horizons
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
 from civicdesk.domain.people.models import Contact
 from civicdesk.domain.staff.models import User
 from civicdesk.engines.standards import Profile
-
-AT_RISK_BUSINESS_HOURS = 4
 
 SCOPES = ("mine", "department", "care")
 SORTS = {
@@ -61,67 +58,9 @@ def profile_for(jurisdiction: Jurisdiction) -> Profile:
     return clocks.profile_for(jurisdiction)
 
 
-@dataclass(frozen=True)
-class Horizons:
-    """Where "at risk" and "due soon" end, in the city's business time."""
-
-    now: datetime
-    at_risk_until: datetime
-    due_soon_until: datetime
-
-
 def horizons(jurisdiction: Jurisdiction | None, now: datetime) -> Horizons:
-    if jurisdiction is None:
-        return Horizons(now, now + timedelta(hours=AT_RISK_BUSINESS_HOURS), now + timedelta(days=1))
-    calendar = profile_for(jurisdiction).calendar
-    return Horizons(
-        now,
-        calendar.add_business_hours(now, AT_RISK_BUSINESS_HOURS),
-        calendar.add_business_days(now, 1),
-    )
-
-
-def state_condition(state: str, h: Horizons) -> Q:
-    """The cases in one clock state, as a condition on the case's clock summary (indexed: no commitment scan)."""
-    return reduce(operator.or_, state_parts(state, h))
-
-
-def state_parts(state: str, h: Horizons) -> list[Q]:
-    """A clock state as disjoint conjunctions, each one range of an index (counting an OR makes databases scan).
-
-    Breached: a missed standard still owed, or a pending one past due. The
-    others need nothing owed: at risk and due soon by when the next clock
-    falls due, then paused or on track for the rest.
-    """
-    owed = Q(owed_since__isnull=False)
-    not_owed = Q(owed_since__isnull=True)
-    later = [Q(next_due_at__isnull=True), Q(next_due_at__gt=h.due_soon_until)]
-    return {
-        BREACHED: [owed, not_owed & Q(next_due_at__lt=h.now)],
-        AT_RISK: [not_owed & Q(next_due_at__gte=h.now, next_due_at__lte=h.at_risk_until)],
-        DUE_SOON: [not_owed & Q(next_due_at__gt=h.at_risk_until, next_due_at__lte=h.due_soon_until)],
-        PAUSED: [not_owed & Q(clocks_paused=True) & part for part in later],
-        ON_TRACK: [not_owed & Q(clocks_paused=False) & part for part in later],
-    }[state]
-
-
-def with_clock_state(cases: QuerySet[Case], h: Horizons) -> QuerySet[Case]:
-    """Annotate ``next_due`` and ``clock_state`` (one of :data:`CLOCK_STATES`) from the case's clock summary.
-
-    Breached: a missed standard whose action is still owed, or a pending one
-    past due. At risk: a pending commitment falls due within
-    :data:`AT_RISK_BUSINESS_HOURS` business hours. Due soon: by the close of
-    the next business day. Paused: clocks stopped while the city waits on the resident.
-    """
-    return cases.annotate(
-        next_due=F("next_due_at"),
-        clock_state=models.Case(
-            When(Q(status=Status.CLOSED), then=Value(NO_CLOCK)),
-            *[When(state_condition(state, h), then=Value(state)) for state in CLOCK_STATES],
-            default=Value(ON_TRACK),
-            output_field=models.CharField(),
-        ),
-    )
+    """Where "at risk" and "due soon" end at ``now`` in the desk's city (:func:`standing.horizons`)."""
+    return standing.horizons(profile_for(jurisdiction) if jurisdiction is not None else None, now=now)
 
 
 # Counting stops here: "10,000+" says enough, and the count stays cheap at any size.
@@ -165,7 +104,7 @@ class QueueFilters:
 
 def count_states(cases: QuerySet[Case], h: Horizons) -> dict[str, int]:
     """How many of ``cases`` are in each clock state, each counted up to ``COUNT_CAP + 1``, in one statement."""
-    parts = [(state, part) for state in CLOCK_STATES for part in state_parts(state, h)]
+    parts = [(state, part) for state in CLOCK_STATES for part in standing.state_parts(state, h)]
     selects: list[str] = []
     params: list[Any] = []
     for _, part in parts:
@@ -210,8 +149,8 @@ def queue(user: User, scope: str, filters: QueueFilters, h: Horizons) -> tuple[Q
         cases = cases.filter(follow_up_requests=int(filters.escalation))
     counts = count_states(cases, h)
     if filters.state in CLOCK_STATES:
-        cases = cases.filter(state_condition(filters.state, h))
-    cases = with_clock_state(cases, h)
+        cases = cases.filter(standing.state_condition(filters.state, h))
+    cases = standing.with_clock_state(cases, h)
     cases = cases.select_related("service", "department", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
     return cases, counts
 
@@ -388,7 +327,7 @@ def escalations(user: User, profile: Profile, h: Horizons) -> QuerySet[Case]:
     first_request = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("number").values("sent_at")[:1]
     last_copied = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("-number").values("copied_roles")[:1]
     return (
-        with_clock_state(cases, h)
+        standing.with_clock_state(cases, h)
         .annotate(first_request_at=Subquery(first_request), copied_roles=Subquery(last_copied))
         .select_related("service", "department", "assignee")
         .order_by("first_request_at", "pk")
@@ -412,7 +351,7 @@ def outstanding(user: User, h: Horizons) -> QuerySet[Case]:
     )
     cases = access.cases_visible_to(user).filter(status=Status.OPEN)
     return (
-        with_clock_state(cases, h)
+        standing.with_clock_state(cases, h)
         .annotate(timeline_due=Subquery(timeline), call_by=Subquery(notice))
         .select_related("service", "department", "assignee")
         .order_by("department__name", models.F("timeline_due").asc(nulls_last=True), "received_at", "pk")

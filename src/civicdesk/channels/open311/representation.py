@@ -1,12 +1,13 @@
 """Cases, services and updates as GeoReport v2 bodies, with the city's standards in the standard fields.
 
-- ``expected_datetime``: the due time of the earliest commitment still owed
-  among acknowledge, inspect, respond and complete (the next thing the city
-  promised); null when nothing is owed, the case is closed, or every owed
-  clock is paused (waiting on the resident).
-- ``service_notice``: every such commitment in due order, in the profile's
-  words with its rule ID: "Acknowledged within 1 business day (PK-ACK-1BD);
-  hazard inspected within 1 business day (PK-HAZARD)".
+- ``expected_datetime``: the date told to the resident, the portal's too
+  (:mod:`civicdesk.domain.cases.standing`): the agreed completion while it
+  runs, else the next running step owed to the resident; null once closed,
+  while the clocks are paused, and for a missed standard (a new date is owed).
+- ``service_notice``: everything still owed to the resident, missed or paused
+  included, in due order and the profile's words with its rule ID:
+  "Acknowledged within 1 business day (PK-ACK-1BD); hazard inspected within
+  1 business day (PK-HAZARD)".
 - ``status_notes``: the latest public update (``Case.public_note``).
 
 PK-PRIV: the resident's name, organisation, email, phone, address, device
@@ -30,19 +31,14 @@ from django.urls import reverse
 
 from civicdesk.channels.open311.models import LIST_DATATYPES, ServiceAttribute
 from civicdesk.channels.open311.selectors import Private, Promise, PublicRequest, Update
-from civicdesk.domain.cases import clocks
+from civicdesk.domain.cases import clocks, standing
 from civicdesk.domain.cases.models import Action, Channel, CommitmentState, Purpose, Status
 from civicdesk.domain.city.models import Jurisdiction, Service
 from civicdesk.engines.standards import Profile
+from civicdesk.platform import timesource
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 WITHHELD = "[withheld]"
-_DONE = {
-    Purpose.ACKNOWLEDGE: "Acknowledged",
-    Purpose.INSPECT: "Hazard inspected",
-    Purpose.RESPOND: "Answered",
-    Purpose.COMPLETE: "Completed",
-}
 
 
 def timestamp(value: datetime | None, zone: ZoneInfo) -> str | None:
@@ -72,20 +68,21 @@ class Withheld:
 
 @dataclass(frozen=True)
 class View:
-    """What every body in one response shares: the request (for absolute URLs), the zone and the profile."""
+    """What every body in one response shares: the request (for absolute URLs), the zone, the profile, the instant."""
 
     request: HttpRequest
     zone: ZoneInfo
     profile: Profile
+    now: datetime
 
     @classmethod
     def of(cls, request: HttpRequest, jurisdiction: Jurisdiction) -> View:
-        return cls(request, jurisdiction.zone, clocks.profile_for(jurisdiction))
+        return cls(request, jurisdiction.zone, clocks.profile_for(jurisdiction), timesource.now())
 
 
 def _notice_line(view: View, promise: Promise) -> str:
     standard = view.profile.standards.get(promise.standard)
-    done = _DONE.get(Purpose(promise.purpose), str(promise.purpose).capitalize())
+    done = standing.NOTICE_WORDS.get(Purpose(promise.purpose), str(promise.purpose).capitalize())
     if standard is not None:
         line = f"{done} within {standard.clock.describe()} ({standard.id})"
     else:
@@ -96,14 +93,13 @@ def _notice_line(view: View, promise: Promise) -> str:
 
 
 def expected_and_notice(view: View, status: str, promised: list[Promise]) -> tuple[str | None, str | None]:
-    """The next due time among the commitments still owed, and all of them in words; nothing once closed."""
+    """The date told to the resident, and what is still owed to them in words; nothing once closed."""
     if status != Status.OPEN:
         return None, None
-    running = [p for p in promised if p.state != CommitmentState.PAUSED]
-    expected = timestamp(running[0].due_at, view.zone) if running else None
-    lines = [_notice_line(view, p) for p in promised]
+    expected = standing.expected(promised, is_open=True, now=view.now).at
+    lines = [_notice_line(view, p) for p in standing.owed_to_resident(promised)]
     lines[1:] = [line[0].lower() + line[1:] for line in lines[1:]]
-    return expected, "; ".join(lines) or None
+    return timestamp(expected, view.zone), "; ".join(lines) or None
 
 
 def service_body(service: Service) -> dict[str, Any]:

@@ -19,12 +19,9 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from civicdesk.channels.open311.models import AttributeValue, ServiceAttribute, Submission
-from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, JournalEntry, Purpose, Status
+from civicdesk.domain.cases import standing
+from civicdesk.domain.cases.models import Action, Case, Commitment, JournalEntry, Status
 from civicdesk.domain.city.models import Jurisdiction, Service
-
-# The commitments whose due date a resident is waiting for (expected_datetime, service_notice).
-PROMISED_PURPOSES = (Purpose.ACKNOWLEDGE, Purpose.INSPECT, Purpose.RESPOND, Purpose.COMPLETE)
-PROMISED_STATES = (CommitmentState.PENDING, CommitmentState.PAUSED, CommitmentState.BREACHED)
 
 
 def public_services(jurisdiction: Jurisdiction) -> QuerySet[Service]:
@@ -65,10 +62,13 @@ class Private:
 
 @dataclass(frozen=True, slots=True)
 class Promise:
+    """A commitment to the resident as a record (expected_datetime and service_notice are decided by standing)."""
+
     purpose: str
     standard: str
     due_at: datetime
     state: str
+    met_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +167,12 @@ def records(cases: QuerySet[Case], *, notes: bool = False) -> list[PublicRequest
         return found
     by_pk = {request.pk: request for request in found}
     promises = (
-        Commitment.objects.filter(
-            case_id__in=list(by_pk), purpose__in=PROMISED_PURPOSES, state__in=PROMISED_STATES, met_at__isnull=True
-        )
+        Commitment.objects.filter(standing.RESIDENT_CLOCKS, case_id__in=list(by_pk))
         .order_by("due_at", "pk")
-        .values_list("case_id", "purpose", "standard", "due_at", "state")
+        .values_list("case_id", "purpose", "standard", "due_at", "state", "met_at")
     )
-    for case_id, purpose, standard, due_at, state in promises:
-        by_pk[case_id].promised.append(Promise(purpose, standard, due_at, state))
+    for case_id, purpose, standard, due_at, state, met_at in promises:
+        by_pk[case_id].promised.append(Promise(purpose, standard, due_at, state, met_at))
     if notes:
         grouped: dict[int, list[Note]] = defaultdict(list)
         entries = (

@@ -8,7 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from civicdesk.domain.cases.models import Case, CommitmentState, JournalEntry, Purpose
+from civicdesk.domain.cases import standing
+from civicdesk.domain.cases.models import Case, JournalEntry
+from civicdesk.platform import timesource
 
 # Compared against when there is no case, so a wrong reference costs what a wrong email costs.
 _DECOY = secrets.token_hex(16)
@@ -46,14 +48,9 @@ class PublicStatus:
 
 
 def public_status(case: Case) -> PublicStatus:
-    """What the resident may see: status, public journal entries, and the date they can expect something."""
+    """What the resident may see: status, public journal entries, and the date they are told (:mod:`standing`)."""
     updates = list(JournalEntry.objects.filter(case=case, public=True).order_by("-sequence"))
-    live = case.commitments.filter(state__in=[CommitmentState.PENDING, CommitmentState.PAUSED])
-    completion = live.filter(purpose=Purpose.COMPLETE).order_by("due_at").first()
-    if completion is not None:
-        return PublicStatus(case, updates, completion.due_at, True)
-    owed = live.filter(
-        purpose__in=[Purpose.ACKNOWLEDGE, Purpose.INSPECT, Purpose.RESPOND, Purpose.CALLBACK, Purpose.INTERIM]
+    told = standing.expected(
+        case.commitments.filter(standing.RESIDENT_CLOCKS), is_open=case.is_open, now=timesource.now()
     )
-    first = owed.order_by("due_at").first()
-    return PublicStatus(case, updates, first.due_at if first else None, False)
+    return PublicStatus(case, updates, told.at, told.is_completion)

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.city.models import Jurisdiction
+from civicdesk.engines.standards import Profile
 from civicdesk.platform import timesource
 from civicdesk.platform.throttle import limits
 
@@ -40,10 +42,17 @@ def _city_context(jurisdiction: Jurisdiction) -> dict[str, Any]:
         "city": jurisdiction,
         "office_open": profile.calendar.is_open(now),
         "next_opening": profile.calendar.next_opening(now),
-        "promises": wording.promises(profile, kind=Kind.SERVICE_REQUEST, channel="web", hazard=False, now=now),
-        "complaint_promises": wording.promises(profile, kind=Kind.COMPLAINT, channel="web", hazard=False, now=now),
+        "promises": _promised(profile, Kind.SERVICE_REQUEST, now),
+        "complaint_promises": _promised(profile, Kind.COMPLAINT, now),
         "ombudsman": services.ombudsman_information(jurisdiction),
     }
+
+
+def _promised(profile: Profile, kind: str, now: datetime) -> list[wording.PromiseLine]:
+    """What a resident reporting on the web who says who they are is promised (the form asks for a service)."""
+    return wording.promises(
+        profile, kind=kind, channel="web", hazard=False, investigate=True, has_service=True, now=now
+    )
 
 
 def _only_city() -> Jurisdiction | None:

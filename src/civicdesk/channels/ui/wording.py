@@ -1,16 +1,19 @@
-"""How the desk and the portal say a standard's clock in the reader's language.
+"""How the desk and the portal say a standard's clock, and the promise made at intake, in the reader's language.
 
 ``ClockRule.describe()`` is English for logs and clerks; these translate the
 same facts ("1 business day", "2 weeks") for pages residents and staff read.
+What is promised is the read model's (:func:`standing.promised_at_intake`);
+this module only words it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
+from civicdesk.domain.cases import standing
 from civicdesk.engines.standards import ClockKind, ClockRule, Profile
 
 
@@ -36,17 +39,6 @@ def describe_clock(rule: ClockRule) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", count) % {"n": n}
 
 
-def business_days_between(profile: Profile, since: datetime, until: datetime) -> int:
-    """Business days from ``since``'s local day (exclusive) to ``until``'s (inclusive): "3 business days overdue"."""
-    calendar = profile.calendar
-    first, last = calendar.local_date(since), calendar.local_date(until)
-    if last <= first:
-        return 0
-    days = (last - first).days
-    closed = {status.day for status in calendar.closed_days(date.fromordinal(first.toordinal() + 1), last)}
-    return days - len(closed)
-
-
 def language_name(code: str) -> str:
     from django.conf import settings
 
@@ -54,7 +46,7 @@ def language_name(code: str) -> str:
 
 
 @dataclass(frozen=True)
-class Promise:
+class PromiseLine:
     """One line of "when you will hear back": what the city owes, under which rule, by when."""
 
     standard: str
@@ -63,36 +55,27 @@ class Promise:
     due_at: datetime
 
 
-PROMISES = {
-    "acknowledge": gettext_lazy("Acknowledged within %(clock)s: by %(due)s"),
-    "inspect": gettext_lazy("The reported hazard is inspected within %(clock)s: by %(due)s"),
-    "respond": gettext_lazy("Answered within %(clock)s: by %(due)s"),
-    "interim": gettext_lazy("An interim reply within %(clock)s: by %(due)s"),
-    "callback": gettext_lazy("The call is returned within %(clock)s: by %(due)s"),
-    "follow_up": gettext_lazy("Customer Care follows up with the department after %(clock)s: on %(due)s"),
-}
-PROMISE_ORDER = ("acknowledge", "callback", "inspect", "interim", "respond", "follow_up")
+def promises(
+    profile: Profile, *, kind: str, channel: str, hazard: bool, investigate: bool, has_service: bool, now: datetime
+) -> list[PromiseLine]:
+    """What the city promises a new case of this kind on this channel, with the dates (PK-ACK-1BD…).
 
-
-def promises(profile: Profile, *, kind: str, channel: str, hazard: bool, now: datetime) -> list[Promise]:
-    """What the city's standards promise a new case of this kind on this channel, with the dates (PK-ACK-1BD…)."""
-    from civicdesk.engines import standards
-
-    if kind == "feedback":
-        return []
-    found: dict[str, Promise] = {}
-    for standard in profile.standards_for(kind, channel):
-        purpose = standard.purpose
-        if purpose not in PROMISES or purpose in found:
-            continue
-        if purpose == "inspect" and not hazard:
-            continue
-        if standard.starts not in ("received", "routed"):
-            continue
-        due = standards.due(profile, standard.id, now).due_at
-        text = str(PROMISES[purpose]) % {"clock": describe_clock(standard.clock), "due": local_datetime(due, profile)}
-        found[purpose] = Promise(standard.id, purpose, text, due)
-    return [found[p] for p in PROMISE_ORDER if p in found]
+    The clocks are the ones intake starts (:func:`standing.promised_at_intake`); this only words them.
+    """
+    told = standing.promised_at_intake(
+        profile, kind=kind, channel=channel, hazard=hazard, investigate=investigate, has_service=has_service, now=now
+    )
+    return [
+        PromiseLine(
+            promise.standard.id,
+            promise.purpose,
+            str(standing.PROMISE_SENTENCES[promise.purpose])
+            % {"clock": describe_clock(promise.standard.clock), "due": local_datetime(promise.due_at, profile)},
+            promise.due_at,
+        )
+        for promise in told
+        if promise.purpose in standing.PROMISE_SENTENCES
+    ]
 
 
 def local_datetime(instant: datetime, profile: Profile) -> str:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Min, Q
 
+from civicdesk.domain.cases import standing
 from civicdesk.domain.cases.bulk import update_each
-from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, Case, Commitment, CommitmentState, Kind, Purpose
+from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, Case, Commitment, CommitmentState, Purpose
 from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.engines import standards
 from civicdesk.engines.standards import Profile, Standard
@@ -51,16 +52,9 @@ def purpose_of(standard: Standard) -> Purpose | None:
 
 def intake_standards(profile: Profile, case: Case) -> list[tuple[Purpose, Standard]]:
     """The deadlines a new case owes (PK-ACK-1BD, PK-HAZARD, PK-CALLBACK, PK-EMAIL-*, PK-MAIL-*, MB-LETTER…)."""
-    if case.kind == Kind.FEEDBACK or not case.investigate:
-        return []  # PK-DEF: feedback owes no response; PK-ANON: recorded, not investigated
-    owed = []
-    for standard in profile.standards_for(case.kind, case.channel):
-        purpose = purpose_of(standard)
-        if standard.starts != "received" or purpose is None:
-            continue
-        if purpose in INTAKE_PURPOSES or (purpose == Purpose.INSPECT and case.hazard):
-            owed.append((purpose, standard))
-    return owed
+    return standing.owed_at_intake(
+        profile, kind=case.kind, channel=case.channel, hazard=case.hazard, investigate=case.investigate
+    )
 
 
 def start_clock(case: Case, *, purpose: Purpose, standard_id: str, start: datetime, sequence: int = 0) -> Commitment:

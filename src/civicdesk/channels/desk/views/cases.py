@@ -111,23 +111,6 @@ DONE_MESSAGES = {
     "close": gettext_lazy("Case closed."),
     "reopen": gettext_lazy("Case reopened."),
 }
-PURPOSE_LABELS = {
-    Purpose.ACKNOWLEDGE: gettext_lazy("Acknowledge"),
-    Purpose.INSPECT: gettext_lazy("Inspect the hazard"),
-    Purpose.RESPOND: gettext_lazy("Answer the resident"),
-    Purpose.INTERIM: gettext_lazy("Interim reply"),
-    Purpose.CALLBACK: gettext_lazy("Return the call"),
-    Purpose.FOLLOW_UP: gettext_lazy("Department update by the follow-up date"),
-    Purpose.COMPLETE: gettext_lazy("Complete by the agreed timeline"),
-    Purpose.TIMELINE_NOTICE: gettext_lazy("Tell the resident if the timeline will slip"),
-}
-COMMITMENT_STATE_LABELS = {
-    CommitmentState.PENDING: gettext_lazy("Pending"),
-    CommitmentState.PAUSED: gettext_lazy("Paused"),
-    CommitmentState.MET: gettext_lazy("Met"),
-    CommitmentState.BREACHED: gettext_lazy("Breached"),
-    CommitmentState.CANCELLED: gettext_lazy("Cancelled"),
-}
 BADGE_FOR_COMMITMENT = {
     CommitmentState.PENDING: "pending",
     CommitmentState.PAUSED: "paused",
@@ -195,8 +178,9 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     commitments = selectors.commitments_of(case)
-    h = selectors.horizons(case.jurisdiction, timesource.now())
-    state_row = selectors.with_clock_state(Case.objects.filter(pk=case.pk), h).values_list("clock_state", flat=True)  # type: ignore[misc]
+    stands = standing.standing_of(
+        case, selectors.horizons(case.jurisdiction, timesource.now()), commitments=commitments
+    )
     actions = available(request.user, case, commitments)
     action_forms = []
     for action in actions:
@@ -206,8 +190,8 @@ def _render_case(
     rows = [
         {
             "commitment": c,
-            "purpose": PURPOSE_LABELS.get(Purpose(c.purpose), c.purpose),
-            "state": COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
+            "purpose": standing.purpose_label(c.purpose),
+            "state": standing.COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
             "badge": BADGE_FOR_COMMITMENT.get(CommitmentState(c.state), "none"),
             "lines": (c.explanation or {}).get("lines", []) if isinstance(c.explanation, dict) else [],
         }
@@ -221,7 +205,8 @@ def _render_case(
             **nav_context(request, "case"),
             "case": case,
             "display_reference": display(case.reference),
-            "clock_state": next(iter(state_row), standing.NO_CLOCK),
+            "clock_state": stands.state,
+            "expected": stands.expected,
             "show_contact": show_contact,
             "contact": case.contact if show_contact else None,
             "commitments": rows,
@@ -233,7 +218,7 @@ def _render_case(
             "failed_form": failed_form,
             "details": details or [],
             "can_complete_items": "item" in actions,
-            "missing": services.missing_complaint_details(case) if case.is_open else [],
+            "missing": [standing.DETAIL_LABELS[k] for k in standing.missing_details_of(case)] if case.is_open else [],
             "ombudsman": services.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
         },
         status=status,
@@ -266,7 +251,7 @@ def _refusal_details(error: CaseError, case: Case) -> list[str]:
         lines.append(_("Open item: %(item)s") % {"item": item["description"]})
     for commitment in error.details.get("commitments", []):
         due = datetime.fromisoformat(commitment["due_at"]).astimezone(zone)
-        purpose = PURPOSE_LABELS.get(Purpose(commitment["purpose"]), commitment["purpose"])
+        purpose = standing.purpose_label(commitment["purpose"])
         lines.append(
             _("Open commitment: %(purpose)s (%(standard)s), due %(due)s")
             % {

@@ -20,19 +20,13 @@ from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.forms import IntakeForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
 from civicdesk.channels.ui import wording
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import services, standing
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Kind
 from civicdesk.domain.city.models import Service
+from civicdesk.domain.people.models import Contact
 from civicdesk.platform import timesource
 
-MISSING_LABELS = {
-    "description": lambda: _("what happened"),
-    "occurred_at": lambda: _("date and time of occurrence"),
-    "people_involved": lambda: _("who was involved"),
-    "outcome_sought": lambda: _("outcome sought"),
-    "contact": lambda: _("contact details"),
-}
 CONTACT_PREFILL = {
     "contact_name": "name",
     "contact_organisation": "organisation",
@@ -49,7 +43,12 @@ def _checked(data: Any, name: str) -> bool:
 
 
 def guidance(request: DeskRequest, data: Any) -> dict[str, Any]:
-    """Everything the CSR should tell or ask the caller, from the form's current values."""
+    """Everything the CSR should tell or ask the caller, from the form's current values.
+
+    The rules are the intake action's own (:mod:`civicdesk.domain.cases.standing`): the
+    timeline is what the case would be promised, the missing details and the
+    anonymity warning what it would be recorded with.
+    """
     jurisdiction = request.jurisdiction
     if jurisdiction is None:
         return {}
@@ -58,37 +57,48 @@ def guidance(request: DeskRequest, data: Any) -> dict[str, Any]:
         service = Service.objects.filter(jurisdiction=jurisdiction, active=True, pk=int(data["service"])).first()
     kind = data.get("kind") or Kind.SERVICE_REQUEST
     channel = data.get("channel") or "phone"
-    description = data.get("description", "")
+    description = str(data.get("description", ""))
     profile = selectors.profile_for(jurisdiction)
     hazard = _checked(data, "hazard") or bool(service and service.is_hazard)
-    now = timesource.now()
-    identified = bool(
-        str(data.get("contact_name", "")).strip()
-        and any(str(data.get(f, "")).strip() for f in ("contact_email", "contact_phone", "contact_address"))
+    caller = Contact(**{attr: str(data.get(name, "")).strip() for name, attr in CONTACT_PREFILL.items()})
+    third_party, threat = _checked(data, "third_party_unidentified"), _checked(data, "safety_threat")
+    investigate = standing.would_investigate(
+        kind=kind, identified=caller.identified, third_party_unidentified=third_party, safety_threat=threat
     )
-    missing: list[str] = []
-    if kind == Kind.COMPLAINT:
-        present = {
-            "description": bool(str(description).strip()),
-            "occurred_at": bool(str(data.get("occurred_at", "")).strip()),
-            "people_involved": bool(str(data.get("people_involved", "")).strip()),
-            "outcome_sought": bool(str(data.get("outcome_sought", "")).strip()),
-            "contact": identified or any(str(data.get(f, "")).strip() for f in CONTACT_PREFILL),
-        }
-        missing = [MISSING_LABELS[key]() for key, ok in present.items() if not ok]
-    anonymous = (
-        kind == Kind.COMPLAINT
-        and (not identified or _checked(data, "third_party_unidentified"))
-        and not _checked(data, "safety_threat")
+    # Not investigated as it stands (PK-ANON): what the caller is promised once they say who they are.
+    once_identified = not investigate and standing.would_investigate(
+        kind=kind, identified=True, third_party_unidentified=third_party, safety_threat=threat
+    )
+    now = timesource.now()
+
+    def promised(investigated: bool) -> list[wording.PromiseLine]:
+        return wording.promises(
+            profile,
+            kind=kind,
+            channel=channel,
+            hazard=hazard,
+            investigate=investigated,
+            has_service=service is not None,
+            now=now,
+        )
+
+    missing = standing.missing_details(
+        kind=kind,
+        description=description,
+        occurred_at=str(data.get("occurred_at", "")),
+        people_involved=str(data.get("people_involved", "")),
+        outcome_sought=str(data.get("outcome_sought", "")),
+        has_contact=any(str(data.get(name, "")).strip() for name in CONTACT_PREFILL),
     )
     suggestions = [s for s in selectors.suggest_services(jurisdiction, description) if s != service]
     return {
         "g_service": service,
         "g_kind": kind,
-        "g_promises": wording.promises(profile, kind=kind, channel=channel, hazard=hazard, now=now),
+        "g_promises": promised(investigate),
+        "g_if_identified": promised(True) if once_identified else [],
         "g_feedback": kind == Kind.FEEDBACK,
-        "g_missing": missing,
-        "g_anonymous": anonymous,
+        "g_missing": [standing.DETAIL_LABELS[key] for key in missing],
+        "g_anonymous": not investigate,
         "g_suggestions": suggestions,
         "g_duplicates": selectors.possible_duplicates(request.user, service, str(data.get("address", ""))),
         "g_hazard": hazard,
@@ -127,11 +137,12 @@ def new_case(request: DeskRequest) -> HttpResponse:
             else:
                 case = intake.case
                 messages.success(request, _("Case %(reference)s created.") % {"reference": _ref(case.reference)})
-                if intake.missing_details:
+                missing = standing.missing_details_of(case)
+                if missing:
                     messages.warning(
                         request,
                         _("Still missing from this complaint: %(missing)s.")
-                        % {"missing": ", ".join(MISSING_LABELS[k]() for k in _missing_keys(intake.missing_details))},
+                        % {"missing": ", ".join(str(standing.DETAIL_LABELS[key]) for key in missing)},
                     )
                 return redirect("desk:case", reference=case.reference)
         if form.errors:
@@ -159,11 +170,6 @@ def intake_guidance(request: DeskRequest) -> HttpResponse:
     if not request.user.has_perm("cases.add_case"):
         raise PermissionDenied
     return render(request, "desk/_guidance.html", guidance(request, request.GET))
-
-
-def _missing_keys(labels: list[str]) -> list[str]:
-    by_label = {label: key for key, label in services.COMPLAINT_DETAILS.items()}
-    return [by_label[label] for label in labels if label in by_label]
 
 
 def _ref(reference: str) -> str:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
-from civicdesk.channels.ui import wording
 from civicdesk.domain.cases import standing
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.standing import STATE_LABELS
@@ -47,7 +46,7 @@ def escalations(request: DeskRequest) -> HttpResponse:
             rows.append(
                 {
                     "case": case,
-                    "overdue_days": wording.business_days_between(profile, since, now) if since else 0,
+                    "overdue_days": standing.business_days_between(profile, since=since, until=now) if since else 0,
                     "copied": ", ".join(ROLE_LABELS[r]() if r in ROLE_LABELS else r for r in roles),
                 }
             )
@@ -130,7 +129,7 @@ def _csv(cases: Any) -> StreamingHttpResponse:
                     case.channel,
                     case.received_at.isoformat(),
                     case.clock_state,
-                    case.next_due.isoformat() if case.next_due else "",
+                    case.next_due_at.isoformat() if case.next_due_at else "",
                     case.timeline_due.isoformat() if case.timeline_due else "",
                     case.call_by.isoformat() if case.call_by else "",
                     case.follow_up_requests,
