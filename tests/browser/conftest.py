@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 
-from civicdesk.platform import timesource
+from tests.fixtures.autouse import frozen_now
+from tests.fixtures.processes import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+# Every browser test runs at NOW; the live server is a thread of this process, so it sees the frozen clock too.
+__all__ = ["frozen_now"]
+
 CHROMIUM = Path(os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -35,8 +36,6 @@ CHROMIUM_ARGS = [
 ]
 # WCAG 2.1 A and AA, plus axe's best practices (landmarks, one h1, skip link target…).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-TORONTO = ZoneInfo("America/Toronto")
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)  # a Tuesday morning: the office is open
 LANGUAGES = ("en", "fr", "es")
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still synchronous.
@@ -68,23 +67,6 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
-
-
-@pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    """The live server runs in this process, so it sees the frozen clock too."""
-    with timesource.frozen_at(NOW):
-        yield NOW
-
-
-@pytest.fixture
-def city(transactional_db: Any) -> Any:
-    from civicdesk.domain.city.models import Jurisdiction
-    from civicdesk.platform.demo.city import load_demo_city
-    from tests.cases.conftest import City
-
-    load_demo_city()
-    return City(Jurisdiction.objects.get(slug="pickering"))
 
 
 class Browser:

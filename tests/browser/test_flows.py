@@ -11,7 +11,7 @@ from civicdesk.domain.cases import services
 from civicdesk.domain.cases.models import Case, Purpose, Status
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
-from tests.cases.conftest import new_complaint
+from tests.fixtures.city import new_complaint
 
 pytestmark = [pytest.mark.browser]
 
