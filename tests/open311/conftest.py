@@ -1,4 +1,4 @@
-"""Fixtures for the Open311 tests: every test at NOW, a client key, questions of every datatype, helpers."""
+"""Fixtures for the Open311 tests: every test at NOW, a client key, questions of every datatype, the official schemas."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from tests.fixtures.city import City
 
 __all__ = ["frozen_now"]  # imported for its effect: every Open311 test runs at NOW
 
-SCHEMAS = Path("/work/shared/open311-schema")
-DATA_311 = Path("/work/shared/data/311")
+HERE = Path(__file__).resolve().parent
+SCHEMAS = HERE / "schemas"  # the GeoReport v2 JSON Schemas (schemas/README.md)
+DATA_311 = HERE / "data"  # real 311 records (data/README.md)
 V2 = "/open311/v2"
 
 
