@@ -101,6 +101,24 @@ class Browser:
         self.page.wait_for_load_state("load")
         return response
 
+    def settled(self) -> None:
+        """Wait for the page's own signal (civicdesk.js) that htmx has wired it and no partial update is pending."""
+        self.page.locator("html[data-htmx='idle']").wait_for(state="attached")
+
+    def type_into(self, field: Any, text: str) -> None:
+        """Type into a field and leave it, as a person does, then wait until the refresh that set off has settled.
+
+        Leaving the field sends at once a refresh that would otherwise wait for a pause in typing.
+        """
+        field.fill(text)
+        field.blur()
+        self.settled()
+
+    def choose(self, field: Any, value: str | None = None, *, label: str | None = None) -> None:
+        """Pick an option, then wait until the refresh that set off has settled."""
+        field.select_option(value, label=label)
+        self.settled()
+
     def axe(self, label: str | None = None) -> None:
         """Run axe-core on the page as it is now: 0 violations of WCAG 2.1 A/AA and best practices."""
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
