@@ -17,7 +17,9 @@ from tests.fixtures.processes import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
-pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e .[dev])")
+pytestmark = pytest.mark.skipif(
+    not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e .[dev])"
+)
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
