@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
-from civicdesk.platform import timesource
+from tests.fixtures.autouse import frozen_now
+from tests.fixtures.city import RESIDENT, City
 
-TORONTO = ZoneInfo("America/Toronto")
-# A Tuesday in November, 10:00 in Pickering: no holiday near, office open.
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)
+__all__ = ["frozen_now"]  # imported for its effect: every API test runs at NOW
+
 PERSONAS = ("csr.alex", "staff.roads", "staff.forestry", "sup.roads", "dir.roads", "care.admin", "manager", "shopper")
 BASE = "/api/v1"
 
@@ -43,27 +40,11 @@ class Api:
         return self.client.post(BASE + path, data, content_type="application/json", headers=self._headers(headers))
 
 
-@pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    with timesource.frozen_at(NOW):
-        yield NOW
-
-
 @pytest.fixture
-def demo(db: Any) -> Any:
-    from civicdesk.domain.city.models import Jurisdiction
-    from civicdesk.platform.demo.city import load_demo_city
-
-    load_demo_city()
-    return Jurisdiction.objects.get(slug="pickering")
-
-
-@pytest.fixture
-def tokens(demo: Any) -> dict[str, str]:
+def tokens(city: City) -> dict[str, str]:
     from civicdesk.channels.api.tokens import issue_token
-    from civicdesk.domain.staff.models import User
 
-    return {name: issue_token(user=User.objects.get(username=name))[1] for name in PERSONAS}
+    return {name: issue_token(user=city.staff(name))[1] for name in PERSONAS}
 
 
 @pytest.fixture
@@ -77,31 +58,26 @@ def api_as(tokens: dict[str, str]) -> Any:
 
 
 @pytest.fixture
-def user(demo: Any) -> Any:
-    from civicdesk.domain.staff.models import User
-
-    return lambda username: User.objects.get(username=username)
-
-
-RESIDENT = {"name": "Pat Resident", "phone": "905-555-0100", "email": "pat@example.org"}
+def user(city: City) -> Any:
+    """``user("csr.alex")``: the demo city's staff member of that username."""
+    return city.staff
 
 
 @pytest.fixture
-def make_case(demo: Any) -> Any:
-    """``make_case(service="POTHOLE", **fields)``: a case recorded by the system, with an identified resident."""
+def make_case(city: City) -> Any:
+    """``make_case(service="POTHOLE", **fields)``: a case recorded by the system, with the identified resident."""
     from civicdesk.domain.cases import services
-    from civicdesk.domain.city.models import Service
 
     def make(service: str | None = "POTHOLE", *, kind: str = "complaint", channel: str = "phone", **fields: Any) -> Any:
         contact = fields.pop("contact", RESIDENT)
         return services.create_case(
-            jurisdiction=demo,
+            jurisdiction=city.jurisdiction,
             actor=None,
             actor_label="test set-up",
             kind=kind,
             channel=channel,
             description=fields.pop("description", "A deep pothole in the eastbound lane."),
-            service=Service.objects.get(jurisdiction=demo, code=service) if service else None,
+            service=city.service(service) if service else None,
             contact=services.ContactDetails(**contact) if contact else None,
             **fields,
         ).case

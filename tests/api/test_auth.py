@@ -16,7 +16,7 @@ from civicdesk.channels.api.models import ApiToken
 from civicdesk.channels.api.tokens import issue_token, revoke
 from civicdesk.platform import timesource
 from tests.api.conftest import BASE, Api
-from tests.conftest import civicdesk_env, run_civicdesk
+from tests.fixtures.processes import civicdesk_env, run_civicdesk
 
 
 def test_only_a_sha256_digest_of_the_token_is_stored(user: Any) -> None:
@@ -148,10 +148,7 @@ def test_create_api_token_refuses_unknown_or_inactive_staff(username: str, messa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_civicdesk_manage_create_api_token_end_to_end() -> None:
-    from civicdesk.platform.demo.city import load_demo_city
-
-    load_demo_city()
+def test_civicdesk_manage_create_api_token_end_to_end(city: Any) -> None:
     env = civicdesk_env(DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"])
 
     issued = run_civicdesk("manage", "create_api_token", "csr.alex", env=env)

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import RESIDENT
+from tests.fixtures.city import RESIDENT
 
 SCALARS = st.one_of(
     st.none(),

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from civicdesk.domain.cases.models import Case, IdempotencyKey
-from tests.api.conftest import RESIDENT, row_counts
+from tests.api.conftest import row_counts
+from tests.fixtures.city import RESIDENT
 
 POTHOLE = {
     "kind": "complaint",

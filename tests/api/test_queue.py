@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from civicdesk.domain.cases import services
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.platform import timesource
-from tests.api.conftest import NOW, TORONTO
+from tests.fixtures.clock import NOW, TORONTO
 
 
 def _received(month: int, day: int, hour: int) -> datetime:
@@ -122,7 +122,7 @@ def test_pages(api_as: Any, queue: dict[str, str]) -> None:
         ({"department": "roads\x00"}, "department"),
     ],
 )
-def test_bad_filters_are_422_naming_the_parameter(params: dict[str, str], field: str, api_as: Any, demo: Any) -> None:
+def test_bad_filters_are_422_naming_the_parameter(params: dict[str, str], field: str, api_as: Any, city: Any) -> None:
     response = api_as("csr.alex").get("/cases", params)
 
     assert response.status_code == 422, response.content

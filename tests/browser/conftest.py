@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 
-from civicdesk.platform import timesource
+from tests.fixtures.autouse import frozen_now
+from tests.fixtures.processes import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+# Every browser test runs at NOW; the live server is a thread of this process, so it sees the frozen clock too.
+__all__ = ["frozen_now"]
+
 CHROMIUM = Path(os.environ.get("CIVICDESK_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -35,8 +36,6 @@ CHROMIUM_ARGS = [
 ]
 # WCAG 2.1 A and AA, plus axe's best practices (landmarks, one h1, skip link target…).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-TORONTO = ZoneInfo("America/Toronto")
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)  # a Tuesday morning: the office is open
 LANGUAGES = ("en", "fr", "es")
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still synchronous.
@@ -70,23 +69,6 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    """The live server runs in this process, so it sees the frozen clock too."""
-    with timesource.frozen_at(NOW):
-        yield NOW
-
-
-@pytest.fixture
-def city(transactional_db: Any) -> Any:
-    from civicdesk.domain.city.models import Jurisdiction
-    from civicdesk.platform.demo.city import load_demo_city
-    from tests.cases.conftest import City
-
-    load_demo_city()
-    return City(Jurisdiction.objects.get(slug="pickering"))
-
-
 class Browser:
     """One browser context (own cookies) on the live server, with sign-in, language and axe helpers."""
 
@@ -118,6 +100,24 @@ class Browser:
         response = self.page.goto(path)
         self.page.wait_for_load_state("load")
         return response
+
+    def settled(self) -> None:
+        """Wait for the page's own signal (civicdesk.js) that htmx has wired it and no partial update is pending."""
+        self.page.locator("html[data-htmx='idle']").wait_for(state="attached")
+
+    def type_into(self, field: Any, text: str) -> None:
+        """Type into a field and leave it, as a person does, then wait until the refresh that set off has settled.
+
+        Leaving the field sends at once a refresh that would otherwise wait for a pause in typing.
+        """
+        field.fill(text)
+        field.blur()
+        self.settled()
+
+    def choose(self, field: Any, value: str | None = None, *, label: str | None = None) -> None:
+        """Pick an option, then wait until the refresh that set off has settled."""
+        field.select_option(value, label=label)
+        self.settled()
 
     def axe(self, label: str | None = None) -> None:
         """Run axe-core on the page as it is now: 0 violations of WCAG 2.1 A/AA and best practices."""

@@ -7,7 +7,7 @@ import pytest
 from civicdesk.domain.cases import services
 from civicdesk.domain.cases.references import display
 from tests.browser.conftest import LANGUAGES
-from tests.cases.conftest import new_complaint
+from tests.fixtures.city import new_complaint
 
 pytestmark = [pytest.mark.browser]
 

@@ -11,7 +11,7 @@ from civicdesk.domain.cases import services
 from civicdesk.domain.cases.models import Case, Purpose, Status
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
-from tests.cases.conftest import new_complaint
+from tests.fixtures.city import new_complaint
 
 pytestmark = [pytest.mark.browser]
 
@@ -74,21 +74,26 @@ def test_csr_signs_in_and_creates_a_case_from_a_phone_call(city, open_browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer Care queue")
 
     page.get_by_role("link", name="New case").click()
-    page.get_by_label("Kind", exact=True).select_option("complaint")
-    page.get_by_label("What happened, or what is asked").fill("A big pothole in front of 40 Oak Ave damaged my tire")
-    # htmx refreshes the guidance as the CSR types: a suggested service, then the timeline once one is chosen.
+    page.wait_for_url("**/desk/new/")
+    b.settled()
+    # htmx refreshes the guidance as the CSR fills the form in: a suggested service, then the timeline once one
+    # is chosen. Every step waits for the page to say the refresh it set off has settled.
+    b.choose(page.get_by_label("Kind", exact=True), "complaint")
+    b.type_into(
+        page.get_by_label("What happened, or what is asked"), "A big pothole in front of 40 Oak Ave damaged my tire"
+    )
     guidance = page.locator("#guidance")
     expect(guidance).to_contain_text("Pothole")
     expect(guidance).to_contain_text("PK-ANON")
-    page.locator("#id_service").select_option(label="Pothole (POTHOLE)")
+    b.choose(page.locator("#id_service"), label="Pothole (POTHOLE)")
     expect(guidance).to_contain_text("Acknowledged within 1 business day")
     expect(guidance).to_contain_text("The reported hazard is inspected within 1 business day")
-    page.get_by_label("Location or address of the issue").fill("40 Oak Ave")
-    page.get_by_label("When it happened").fill("2026-11-17T08:15")
-    page.get_by_label("Who was involved").fill("Nobody else")
-    page.get_by_label("Outcome sought").fill("Repair the road and the tire")
-    page.locator("#id_contact_name").fill("Sam Caller")
-    page.locator("#id_contact_phone").fill("905-555-0199")
+    b.type_into(page.get_by_label("Location or address of the issue"), "40 Oak Ave")
+    b.type_into(page.get_by_label("When it happened"), "2026-11-17T08:15")
+    b.type_into(page.get_by_label("Who was involved"), "Nobody else")
+    b.type_into(page.get_by_label("Outcome sought"), "Repair the road and the tire")
+    b.type_into(page.locator("#id_contact_name"), "Sam Caller")
+    b.type_into(page.locator("#id_contact_phone"), "905-555-0199")
     expect(guidance).not_to_contain_text("PK-ANON")
     b.axe("desk new case with guidance")
     page.get_by_role("button", name="Create case").click()

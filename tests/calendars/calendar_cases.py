@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from civicdesk.engines.calendars import BusinessCalendar, CalendarSpec, HolidaySource, WeeklyHours
+from tests.fixtures.clock import TORONTO
 
-TORONTO = ZoneInfo("America/Toronto")
 WEEKDAYS_0830_1630 = {d: ["08:30-16:30"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}
 
 

@@ -27,7 +27,8 @@ from civicdesk.engines.calendars import (
     parse_date_rule,
 )
 from civicdesk.engines.calendars.zones import resolve_wall, wall_clock
-from tests.calendars.calendar_cases import TORONTO, pickering_like, split_shift_dst, toronto
+from tests.calendars.calendar_cases import pickering_like, split_shift_dst, toronto
+from tests.fixtures.clock import TORONTO
 
 CAL = pickering_like()
 

@@ -8,7 +8,8 @@ from civicdesk.domain.cases import references, services
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
 from civicdesk.domain.people.models import Contact
-from tests.cases.conftest import local, new_complaint
+from tests.fixtures.city import new_complaint
+from tests.fixtures.clock import local
 
 pytestmark = pytest.mark.django_db
 

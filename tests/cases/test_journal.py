@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from civicdesk.domain.cases import journal, services
 from civicdesk.domain.cases.models import JournalEntry
-from tests.cases.conftest import local, new_complaint
+from tests.fixtures.city import new_complaint
+from tests.fixtures.clock import local
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.db import connection
 from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, FollowUpRequest, Purpose
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.domain.outbox.models import MessageState, OutboxMessage
-from tests.cases.conftest import local, new_complaint
+from tests.fixtures.city import new_complaint
+from tests.fixtures.clock import local
 
 
 def _requests(case: Case) -> list[FollowUpRequest]:

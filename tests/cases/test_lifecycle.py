@@ -9,7 +9,8 @@ from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRe
 from civicdesk.domain.cases.models import Action, CommitmentState, Purpose, Resolution, Status
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
-from tests.cases.conftest import local, new_complaint
+from tests.fixtures.city import new_complaint
+from tests.fixtures.clock import local
 
 pytestmark = pytest.mark.django_db
 

@@ -1,45 +1,20 @@
-"""Fixtures for the desk's Django-client tests: the demo city, its personas, a frozen Tuesday morning."""
+"""Fixtures for the desk's Django-client tests: every test at NOW in English, and clients signed in as personas."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 
-from civicdesk.platform import timesource
+from tests.fixtures.autouse import english, frozen_now
+from tests.fixtures.city import City
 
-TORONTO = ZoneInfo("America/Toronto")
-# A Tuesday in November, 10:00 in Pickering: no holiday near, office open.
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)
-
-
-@pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    with timesource.frozen_at(NOW):
-        yield NOW
-
-
-@pytest.fixture(autouse=True)
-def english(settings: Any) -> None:
-    settings.LANGUAGE_CODE = "en"
+__all__ = ["english", "frozen_now"]  # imported for their effect on every desk test
 
 
 @pytest.fixture
-def city(db: Any) -> Any:
-    from civicdesk.domain.city.models import Jurisdiction
-    from civicdesk.platform.demo.city import load_demo_city
-    from tests.cases.conftest import City
-
-    load_demo_city()
-    return City(Jurisdiction.objects.get(slug="pickering"))
-
-
-@pytest.fixture
-def signed_in(city: Any) -> Callable[[str], Client]:
+def signed_in(city: City) -> Callable[[str], Client]:
     """A client signed in as a demo persona."""
 
     def make(username: str) -> Client:
@@ -48,9 +23,3 @@ def signed_in(city: Any) -> Callable[[str], Client]:
         return client
 
     return make
-
-
-def complaint(city: Any, **extra: Any) -> Any:
-    from tests.cases.conftest import new_complaint
-
-    return new_complaint(city, **extra)

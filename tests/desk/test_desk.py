@@ -15,7 +15,8 @@ from civicdesk.domain.cases.models import Case, Commitment, CommitmentState, Pur
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform import timesource
-from tests.desk.conftest import NOW, complaint
+from tests.fixtures.city import new_complaint as complaint
+from tests.fixtures.clock import NOW
 
 pytestmark = pytest.mark.django_db
 

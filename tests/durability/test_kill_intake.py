@@ -19,9 +19,7 @@ import threading
 import pytest
 
 from civicdesk.domain.cases.models import Case
-from civicdesk.domain.staff.models import User
-from civicdesk.platform.demo.city import load_demo_city
-from tests.conftest import ROOT, civicdesk_env, free_port, wait_for
+from tests.fixtures.processes import ROOT, civicdesk_env, free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -64,11 +62,10 @@ def _post(port: int, token: str, key: str) -> tuple[int, dict[str, object]]:
     return response.status, json.loads(response.read() or b"{}")
 
 
-def test_every_acknowledged_intake_survives_kill_9_and_retries_make_one_case_each(started_processes) -> None:
+def test_every_acknowledged_intake_survives_kill_9_and_retries_make_one_case_each(started_processes, city) -> None:
     from civicdesk.channels.api.tokens import issue_token
 
-    load_demo_city()
-    _row, token = issue_token(user=User.objects.get(username="csr.alex"))
+    _row, token = issue_token(user=city.csr)
     port = free_port()
     server = _start_server(port)
     started_processes.append(server)

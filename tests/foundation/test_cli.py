@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, civicdesk_env, free_port, run_civicdesk, wait_for
+from tests.fixtures.processes import ROOT, civicdesk_env, free_port, run_civicdesk, wait_for
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 
 from civicdesk.platform import timesource
 from civicdesk.platform.worker.models import WorkerHeartbeat
-from tests.conftest import ROOT, civicdesk_env, wait_for
+from tests.fixtures.processes import ROOT, civicdesk_env, wait_for
 
 
 def _beat(age: timedelta) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.fixtures.processes import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_civicdesk
+from tests.fixtures.processes import run_civicdesk
 
 DUMP = Path(__file__).parent / "data" / "main-12ae856.sql"
 

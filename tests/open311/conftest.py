@@ -1,14 +1,11 @@
-"""Fixtures for the Open311 tests: the demo city of Pickering, a client key, questions of every datatype, helpers."""
+"""Fixtures for the Open311 tests: every test at NOW, a client key, questions of every datatype, the official schemas."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
-from zoneinfo import ZoneInfo
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
@@ -16,13 +13,14 @@ from django.test import Client
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from civicdesk.platform import timesource
+from tests.fixtures.autouse import frozen_now
+from tests.fixtures.city import City
 
-TORONTO = ZoneInfo("America/Toronto")
-# A Tuesday in November, 10:00 in Pickering: no holiday near, City Hall open.
-NOW = datetime(2026, 11, 17, 10, 0, tzinfo=TORONTO)
-SCHEMAS = Path("/work/shared/open311-schema")
-DATA_311 = Path("/work/shared/data/311")
+__all__ = ["frozen_now"]  # imported for its effect: every Open311 test runs at NOW
+
+HERE = Path(__file__).resolve().parent
+SCHEMAS = HERE / "schemas"  # the GeoReport v2 JSON Schemas (schemas/README.md)
+DATA_311 = HERE / "data"  # real 311 records (data/README.md)
 V2 = "/open311/v2"
 
 
@@ -88,12 +86,6 @@ class Open311:
 
 
 @pytest.fixture(autouse=True)
-def frozen_now() -> Iterator[datetime]:
-    with timesource.frozen_at(NOW):
-        yield NOW
-
-
-@pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     settings.STORAGES = {
@@ -104,16 +96,7 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def city(db: Any) -> Any:
-    from civicdesk.domain.city.models import Jurisdiction
-    from civicdesk.platform.demo.city import load_demo_city
-
-    load_demo_city()
-    return Jurisdiction.objects.get(slug="pickering")
-
-
-@pytest.fixture
-def key(city: Any) -> str:
+def key(city: City) -> str:
     from civicdesk.channels.open311.keys import issue_key
 
     return issue_key(client_name="FixMyStreet")[1]
@@ -125,12 +108,11 @@ def o311(key: str) -> Open311:
 
 
 @pytest.fixture
-def questions(city: Any) -> Any:
+def questions(city: City) -> Any:
     """POTHOLE asks a question of every datatype."""
     from civicdesk.channels.open311.models import AttributeValue, ServiceAttribute
-    from civicdesk.domain.city.models import Service
 
-    pothole = Service.objects.get(jurisdiction=city, code="POTHOLE")
+    pothole = city.service("POTHOLE")
 
     def ask(code: str, datatype: str, order: int, description: str, **extra: Any) -> ServiceAttribute:
         return ServiceAttribute.objects.create(

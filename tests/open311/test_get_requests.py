@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.platform import timesource
-from tests.open311.conftest import NOW, Open311, errors_of, validate, xml_root
+from tests.fixtures.clock import NOW
+from tests.open311.conftest import Open311, errors_of, validate, xml_root
 
 LOCATION = {"lat": "43.835400", "long": "-79.086700"}
 
@@ -32,11 +33,11 @@ def _phone_case(city: Any, code: str = "SIGN", **extra: Any) -> Any:
     from civicdesk.domain.city.models import Service
 
     return services.create_case(
-        jurisdiction=city,
+        jurisdiction=city.jurisdiction,
         actor=_staff("csr.alex"),
         kind="service_request",
         channel="phone",
-        service=Service.objects.get(jurisdiction=city, code=code),
+        service=Service.objects.get(jurisdiction=city.jurisdiction, code=code),
         description="Caller Sam Okafor says the stop sign at Brock Rd is knocked down",
         address="Brock Rd & Finch Ave",
         contact=services.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
@@ -286,7 +287,7 @@ def test_cases_of_hidden_services_are_not_published(o311: Open311, city: Any) ->
     from civicdesk.domain.city.models import Service
 
     request_id = _report(o311, "DITCH")
-    Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
+    Service.objects.filter(jurisdiction=city.jurisdiction, code="DITCH").update(public=False)
     assert o311.get("requests.json").json() == []
     assert o311.get(f"requests/{request_id}.json").status_code == 404
 

@@ -38,7 +38,7 @@ def test_create_open311_key_for_one_jurisdiction(city: Any) -> None:
 
     out = StringIO()
     call_command("create_open311_key", "Pickering app", "--jurisdiction", "pickering", stdout=out)
-    assert ApiKey.objects.get().jurisdiction == city
+    assert ApiKey.objects.get().jurisdiction == city.jurisdiction
     with pytest.raises(CommandError, match="no jurisdiction 'nowhere'"):
         call_command("create_open311_key", "X", "--jurisdiction", "nowhere", stdout=StringIO())
     with pytest.raises(CommandError, match="must not be empty"):
@@ -46,7 +46,7 @@ def test_create_open311_key_for_one_jurisdiction(city: Any) -> None:
 
 
 def test_the_command_runs_through_the_civicdesk_cli(transactional_db: Any) -> None:
-    from tests.conftest import civicdesk_env, run_civicdesk
+    from tests.fixtures.processes import civicdesk_env, run_civicdesk
 
     env = civicdesk_env()
     result = run_civicdesk("manage", "create_open311_key", "SeeClickFix", env=env)
@@ -85,7 +85,7 @@ def test_admin_edits_service_questions_with_their_choices(city: Any) -> None:
     admin = User.objects.create_superuser("root", "root@example.org", "correct horse battery staple")
     browser = Client()
     browser.force_login(admin)
-    service = Service.objects.get(jurisdiction=city, code="NOISE")
+    service = Service.objects.get(jurisdiction=city.jurisdiction, code="NOISE")
     response = browser.post(
         "/admin/open311/serviceattribute/add/",
         {
@@ -111,7 +111,7 @@ def test_admin_edits_service_questions_with_their_choices(city: Any) -> None:
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     attribute = ServiceAttribute.objects.get(code="SOURCE")
-    assert attribute.jurisdiction == city
+    assert attribute.jurisdiction == city.jurisdiction
     assert [v.key for v in attribute.values.all()] == ["dog", "party"]
     body = Open311().get("services/NOISE.json").json()
     assert body["attributes"][0]["values"] == [{"key": "dog", "name": "A dog"}, {"key": "party", "name": "A party"}]

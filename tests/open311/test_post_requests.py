@@ -382,7 +382,7 @@ def test_boston_311_rows_post_through_open311(o311: Open311, city: Any) -> None:
     """Real 311 records (Boston's open data) as reports: every row with a location is accepted, the rest refused."""
     from civicdesk.domain.cases.models import Case
 
-    rows = list(csv.DictReader(io.StringIO((DATA_311 / "boston-311-100.csv").read_text(encoding="utf-8"))))[:40]
+    rows = list(csv.DictReader(io.StringIO((DATA_311 / "boston-311-40.csv").read_text(encoding="utf-8"))))[:40]
     accepted = refused = 0
     for row in rows:
         form = {

@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from civicdesk.platform import timesource
-from tests.open311.conftest import NOW, Open311
+from tests.fixtures.clock import NOW
+from tests.open311.conftest import Open311
 
 SECRETS = [
     "Priya",
@@ -81,11 +82,11 @@ def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311
         )
 
     phone_case = services.create_case(
-        jurisdiction=city,
+        jurisdiction=city.jurisdiction,
         actor=csr,
         kind="complaint",
         channel="phone",
-        service=Service.objects.get(jurisdiction=city, code="NOISE"),
+        service=Service.objects.get(jurisdiction=city.jurisdiction, code="NOISE"),
         description="Sam Okafor (905-555-0142) reports a barking dog every night",
         address="14 Rosebank Rd",
         contact=services.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from civicdesk.platform import timesource
-from tests.conftest import ROOT, civicdesk_env, free_port, wait_for
-from tests.open311.conftest import NOW, Open311, errors_of
+from tests.fixtures.clock import NOW
+from tests.fixtures.processes import ROOT, civicdesk_env, free_port, wait_for
+from tests.open311.conftest import Open311, errors_of
 
 
 def test_per_address_limit_answers_429_with_retry_after(city: Any, settings: Any) -> None:
@@ -122,11 +123,8 @@ def test_the_count_is_shared_with_another_process(settings: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_gunicorn_workers_share_one_limit(started_processes: list[Any], tmp_path: Path) -> None:
+def test_two_gunicorn_workers_share_one_limit(started_processes: list[Any], tmp_path: Path, city: Any) -> None:
     """`civicdesk serve` with two web processes: 40 requests at once, a limit of 25 → exactly 25 served."""
-    from civicdesk.platform.demo.city import load_demo_city
-
-    load_demo_city()
     (tmp_path / "limited_settings.py").write_text(
         "from civicdesk.platform.settings import *  # noqa\nOPEN311_RATE_LIMIT_PER_IP = 25\nOPEN311_RATE_LIMIT_WINDOW = 86400\n"
     )

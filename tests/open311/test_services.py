@@ -28,8 +28,8 @@ def test_discovery_in_both_formats_points_at_v2(client: Any, city: Any) -> None:
 def test_services_list_validates_and_lists_only_public_active_services(o311: Open311, city: Any) -> None:
     from civicdesk.domain.city.models import Service
 
-    Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
-    Service.objects.filter(jurisdiction=city, code="BULK").update(active=False)
+    Service.objects.filter(jurisdiction=city.jurisdiction, code="DITCH").update(public=False)
+    Service.objects.filter(jurisdiction=city.jurisdiction, code="BULK").update(active=False)
     response = o311.get("services.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -139,7 +139,7 @@ def test_service_without_questions_has_an_empty_definition(o311: Open311, city: 
 def test_unknown_or_hidden_service_code_is_404_in_the_errors_array(o311: Open311, city: Any, fmt: str) -> None:
     from civicdesk.domain.city.models import Service
 
-    Service.objects.filter(jurisdiction=city, code="DITCH").update(public=False)
+    Service.objects.filter(jurisdiction=city.jurisdiction, code="DITCH").update(public=False)
     for code in ("NOPE", "DITCH"):
         response = o311.get(f"services/{code}.{fmt}")
         assert response.status_code == 404
@@ -196,7 +196,9 @@ def test_jurisdiction_id_is_required_when_two_cities_are_served(o311: Open311, c
 def test_responses_are_utf8(o311: Open311, city: Any) -> None:
     from civicdesk.domain.city.models import Service
 
-    Service.objects.filter(jurisdiction=city, code="PARK").update(name="Entretien des parcs — pelouse & déchets")
+    Service.objects.filter(jurisdiction=city.jurisdiction, code="PARK").update(
+        name="Entretien des parcs — pelouse & déchets"
+    )
     body = o311.get("services.json").content.decode("utf-8")
     assert "Entretien des parcs — pelouse & déchets" in body
     root = xml_root(o311.get("services.xml"))
@@ -209,7 +211,7 @@ def test_discovery_changeset_moves_when_a_service_definition_changes(client: Any
 
     from civicdesk.channels.open311.models import AttributeValue
     from civicdesk.platform import timesource
-    from tests.open311.conftest import NOW
+    from tests.fixtures.clock import NOW
 
     before = client.get("/open311/discovery.json").json()["changeset"]
     assert before == "2026-11-17T15:00:00Z"

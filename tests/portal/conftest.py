@@ -1,5 +1,5 @@
-"""The portal's Django-client tests use the desk's fixtures: the demo city, its personas, a frozen Tuesday morning."""
+"""The portal's Django-client tests run at NOW (Tuesday 10:00 in Pickering), in English."""
 
-from tests.desk.conftest import NOW, TORONTO, city, complaint, english, frozen_now, signed_in
+from tests.fixtures.autouse import english, frozen_now
 
-__all__ = ["NOW", "TORONTO", "city", "complaint", "english", "frozen_now", "signed_in"]
+__all__ = ["english", "frozen_now"]

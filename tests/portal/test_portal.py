@@ -13,7 +13,7 @@ from civicdesk.domain.cases.models import Case, JournalEntry
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform import timesource
-from tests.portal.conftest import complaint
+from tests.fixtures.city import new_complaint as complaint
 
 pytestmark = pytest.mark.django_db
 

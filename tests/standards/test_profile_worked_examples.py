@@ -9,8 +9,8 @@ import pytest
 
 from civicdesk.engines.calendars import NaiveDatetimeError
 from civicdesk.engines.standards import StandardsError, due, escalation_schedule, load_profile, next_follow_up_request
+from tests.fixtures.clock import TORONTO
 
-TORONTO = ZoneInfo("America/Toronto")
 CHICAGO = ZoneInfo("America/Chicago")
 NEW_YORK = ZoneInfo("America/New_York")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

@@ -1,5 +1,5 @@
-"""The throttle's tests use the desk's fixtures: the demo city, its personas, a frozen Tuesday morning (15:00 UTC)."""
+"""The throttle's tests run at NOW (Tuesday 10:00 in Pickering, 15:00:00 UTC), in English."""
 
-from tests.desk.conftest import NOW, city, english, frozen_now
+from tests.fixtures.autouse import english, frozen_now
 
-__all__ = ["NOW", "city", "english", "frozen_now"]
+__all__ = ["english", "frozen_now"]
