@@ -225,6 +225,10 @@ def inprocess(args: argparse.Namespace) -> None:
         "sql_ms_per_case": sum(sql_clock.sql.values()) * 1000 / n,
     }
 
+    if args.plain_only:
+        result["statuses"] = dict(sent)
+        bench_cases.emit(result)
+        return
     clock = LayerClock()
     with layers_installed(clock), connection.execute_wrapper(clock):
         clock.start()
@@ -389,6 +393,8 @@ def report_inprocess(result: dict[str, Any]) -> None:
         f"{plain['cpu_ms_per_case']:.1f} ms CPU, {plain['statements_per_case']:.1f} statements "
         f"({plain['sql_ms_per_case']:.1f} ms executing them) per case; statuses {result['statuses']}"
     )
+    if "layers" not in result:
+        return
     layers = result["layers"]
     print(f"\nby layer: own time per case (the timers add a little: {layers['wall_ms_per_case']:.1f} ms wall per case)")
     print(f"{'layer':<52} {'CPU ms':>7} {'of it SQL':>9} {'wall ms':>8} {'of it SQL':>9} {'stmts':>6}")
@@ -420,6 +426,7 @@ def main(argv: list[str]) -> int:
         "--load", action="store_true", help="also drive civicdesk serve with the bench's load generator"
     )
     parser.add_argument("--no-inprocess", action="store_true", help="only the --load run")
+    parser.add_argument("--plain-only", action="store_true", help="in-process: only the plain pass (time per case)")
     parser.add_argument("--data-dir", default="", help="keep the database here and reuse it (default: a temporary one)")
     parser.add_argument("--out", default="", help="where the pyinstrument profile goes (default: the data folder)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line too")
@@ -437,6 +444,7 @@ def main(argv: list[str]) -> int:
         if not args.no_inprocess:
             command = [sys.executable, str(Path(__file__).resolve()), "--phase", "inprocess", "--token", token]
             command += ["--intakes", str(args.intakes), "--out", args.out or str(work)]
+            command += ["--plain-only"] if args.plain_only else []
             result = bench_cases.run_json(command, env)
         if args.load:
             bench_cases.log(f"civicdesk serve: {3 * args.intakes:,} intakes from {args.clients} clients")
