@@ -355,7 +355,7 @@ def load(args: argparse.Namespace, env: dict[str, str], token: str, work: Path) 
     """3 x ``--intakes`` intakes through ``civicdesk serve`` from ``--clients`` clients, after a warm-up."""
     port = bench_cases.free_port()
     command = [sys.executable, "-m", "civicdesk", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = bench_cases.Server([*command, "--workers", "2"], env, work / "server.log", port, ROOT)
+    server = bench_cases.Server([*command, "--workers", str(args.workers)], env, work / "server.log", port, ROOT)
     try:
         server.wait_ready("/healthz")
         auth = {"Authorization": f"Bearer {token}", "Host": f"127.0.0.1:{port}", "Content-Type": "application/json"}
@@ -422,6 +422,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cases", type=int, default=5_000, help="open cases in the generated city (default 5 000)")
     parser.add_argument("--intakes", type=int, default=300, help="requests per pass (default 300)")
     parser.add_argument("--clients", type=int, default=16, help="clients for --load (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="web processes for --load (default 2, as the bench)")
     parser.add_argument(
         "--load", action="store_true", help="also drive civicdesk serve with the bench's load generator"
     )
