@@ -14,7 +14,10 @@ What it does, each database in its own temporary folder, every server on 127.0.0
    ``civicdesk serve`` (gunicorn, 2 workers) and drive ``GET /api/v1/cases`` (page 1 and filtered
    pages) and ``POST /api/v1/cases`` (one ``Idempotency-Key`` each) with ``--clients`` keep-alive
    clients (``http.client`` threads in this process; their CPU time is printed, it is taken from the
-   same 2 cores).
+   same 2 cores), noting the CPU the server's processes used. Then the two ceilings of
+   ``bench/ceilings.py``, in the same run: a bare Django JSON view behind the same gunicorn set-up,
+   driven the same way, and the database's durable commits/s for one intake's writes replayed with
+   raw DB-API on scratch tables; intake and the list pages are printed as shares of them.
 2. django-helpdesk 2.6.1 from PyPI in its own virtual environment (``--helpdesk-venv``, created on first
    use, never the project's .venv), in a minimal Django project made in a temporary folder (SQLite WAL,
    synchronous=FULL, IMMEDIATE; DRF token authentication; email to the dummy backend), served by
