@@ -14,7 +14,10 @@ What it does, each database in its own temporary folder, every server on 127.0.0
    ``civicdesk serve`` (gunicorn, 2 workers) and drive ``GET /api/v1/cases`` (page 1 and filtered
    pages) and ``POST /api/v1/cases`` (one ``Idempotency-Key`` each) with ``--clients`` keep-alive
    clients (``http.client`` threads in this process; their CPU time is printed, it is taken from the
-   same 2 cores).
+   same 2 cores), noting the CPU the server's processes used. Then the two ceilings of
+   ``bench/ceilings.py``, in the same run: a bare Django JSON view behind the same gunicorn set-up,
+   driven the same way, and the database's durable commits/s for one intake's writes replayed with
+   raw DB-API on scratch tables; intake and the list pages are printed as shares of them.
 2. django-helpdesk 2.6.1 from PyPI in its own virtual environment (``--helpdesk-venv``, created on first
    use, never the project's .venv), in a minimal Django project made in a temporary folder (SQLite WAL,
    synchronous=FULL, IMMEDIATE; DRF token authentication; email to the dummy backend), served by
@@ -249,6 +252,31 @@ class Server:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.out.close()
+
+
+def session_cpu_s(session: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of ``session``: a server and its workers.
+
+    Linux ``/proc`` only (0.0 elsewhere). A server started by :class:`Server` leads its own session.
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[3]) == session:  # fields[0] is the state (field 3 of proc(5)): session is field 6
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def drive_measured(server: Server, *drive_args: Any, **drive_kwargs: Any) -> dict[str, Any]:
+    """:func:`drive`, adding the CPU time the server's processes used meanwhile (``server_cpu_s``)."""
+    before = session_cpu_s(server.process.pid)
+    figure = drive(*drive_args, **drive_kwargs)
+    figure["server_cpu_s"] = session_cpu_s(server.process.pid) - before
+    return figure
 
 
 def run_json(command: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float | None = None) -> dict[str, Any]:
@@ -663,6 +691,14 @@ def phase_civic_desk_session(args: argparse.Namespace) -> None:
     emit(result)
 
 
+def phase_civic_commit_ceiling(args: argparse.Namespace) -> None:
+    """The database's durable commits/s for intake's writes (bench/ceilings.py)."""
+    setup_django()
+    import ceilings
+
+    emit(ceilings.commit_ceiling(token=args.token, intake_body=intake_body))
+
+
 def intake_body(i: int) -> dict[str, Any]:
     kind = ("service_request", "complaint", "service_request", "inquiry")[i % 4]
     body: dict[str, Any] = {
@@ -832,7 +868,14 @@ def civic_all(args: argparse.Namespace) -> None:
                 headers = {**auth, "Content-Type": "application/json", "Idempotency-Key": f"bench-{run_id}-{i}"}
                 return ("POST", "/api/v1/cases", json.dumps(intake_body(i)).encode(), headers)
 
-            result["intake"] = drive(port, intake, args.requests, args.clients, max_seconds=args.max_seconds)
+            result["intake"] = drive_measured(
+                server, port, intake, args.requests, args.clients, max_seconds=args.max_seconds
+            )
+            server.stop()
+            server = None
+            result["bare_view"] = bare_view_ceiling(args, env, work)
+            log(f"[{args.label}] durable commits/s for intake's writes (scratch tables)")
+            result["commit_ceiling"] = run_json([*me, "--phase", "civic-commit-ceiling", "--token", token], env)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
             result["api_skipped"] = f"API part failed: {str(error)[:600]}"
             log(f"[{args.label}] {result['api_skipped']}")
@@ -847,6 +890,26 @@ def civic_all(args: argparse.Namespace) -> None:
             log(f"[{args.label}] kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def bare_view_ceiling(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, Any]:
+    """The bare Django JSON view (bench/ceilings.py) behind ``civicdesk serve``'s gunicorn set-up, driven like intake."""
+    port = free_port()
+    command = [sys.executable, str(HERE / "ceilings.py"), "serve-bare", "--port", str(port), "--workers", "2"]
+    server = Server(command, env, work / "bare-server.log", port, ROOT)
+    try:
+        server.wait_ready("/bare/")
+        total = max(2_000, args.requests)
+        headers = {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json"}
+        log(f"[{args.label}] bare Django JSON view: {total:,} requests, {args.clients} clients")
+
+        def bare(i: int) -> Request:
+            return ("POST", "/bare/", json.dumps(intake_body(i)).encode(), headers)
+
+        drive(port, bare, 200, args.clients)  # warm both workers
+        return drive_measured(server, port, bare, total, args.clients, max_seconds=args.max_seconds)
+    finally:
+        server.stop()
 
 
 # --- django-helpdesk ----------------------------------------------------------------------------------------
@@ -1286,6 +1349,25 @@ def print_table(
             return "; ".join(parts)
         return fmt(figure[metric], digits) + (load_note(figure) if metric == "rate" else "")
 
+    def server_cpu(label: str, key: str) -> str:
+        figure = civic[label].get(key)
+        if not figure or figure.get("server_cpu_s") is None or not figure.get("ok"):
+            return "-"
+        return fmt(figure["server_cpu_s"] * 1000 / figure["ok"], 1)
+
+    def commit_ceiling(label: str) -> str:
+        figure = civic[label].get("commit_ceiling")
+        if not figure:
+            return "-"
+        writes = " + ".join(f"{n} {kind}" for kind, n in sorted(figure["writes"].items()))
+        return f"{fmt(figure['rate'])} ({writes})"
+
+    def share(label: str, key: str, ceiling: str) -> str:
+        figure, limit = civic[label].get(key), civic[label].get(ceiling)
+        if not figure or not limit or not limit.get("rate"):
+            return "-"
+        return f"{figure['rate'] / limit['rate']:.0%}"
+
     def hd_inprocess(key: str) -> str:
         figure = hd.get(key)
         if not figure:
@@ -1318,6 +1400,25 @@ def print_table(
     )
     rows.append(
         ("intake: queries per case", [cell(label, "queries", "intake", "queries") for label in labels], "-", "")
+    )
+    rows.append(("intake: server CPU ms per case", [server_cpu(label, "intake") for label in labels], "", ""))
+    rows.append(
+        (
+            "ceiling: durable commits/s, intake's writes",
+            [commit_ceiling(label) for label in labels],
+            "",
+            "",
+        )
+    )
+    rows.append(("ceiling: bare Django JSON view req/s", civ_load("bare_view", "rate"), "", ""))
+    rows.append(("  server CPU ms per request", [server_cpu(label, "bare_view") for label in labels], "", ""))
+    rows.append(
+        (
+            "intake: share of commit / bare-view ceiling",
+            [f"{share(label, 'intake', 'commit_ceiling')} / {share(label, 'intake', 'bare_view')}" for label in labels],
+            "",
+            "",
+        )
     )
     esc = hd.get("escalate")
     rows.append(
@@ -1423,6 +1524,9 @@ def print_table(
                 TARGETS["list_queries"],
             )
         )
+        rows.append(
+            (f"{title}: share of bare-view ceiling", [share(label, key, "bare_view") for label in labels], "", "")
+        )
     for key, title in (("dashboard", "helpdesk dashboard"),):
         if hd.get(key):
             rows.append((f"{title}: p95 ms", ["" for _ in labels], hd_load(key, "p95_ms", digits=1), ""))
@@ -1456,6 +1560,14 @@ def print_table(
             f = civic[label]["intake"]
             notes.append(
                 f"civicdesk {label} intake: load generator used {f['client_cpu_s']:.1f} s CPU in {f['wall_s']:.1f} s (same 2 cores)"
+            )
+        if civic[label].get("commit_ceiling"):
+            c = civic[label]["commit_ceiling"]
+            knobs = ", ".join(f"{k}={v}" for k, v in c["settings"].items())
+            notes.append(
+                f"civicdesk {label} commit ceiling: {c['commits']:,} replays of one intake's writes in {c['wall_s']:.1f} s "
+                f"({knobs}; {c['cpu_ms_per_commit']:.2f} ms CPU each); the intake made "
+                + ", ".join(f"{n} {kind}" for kind, n in sorted(c["statements"].items()))
             )
         if civic[label].get("api_skipped"):
             notes.append(f"civicdesk {label}: {civic[label]['api_skipped']}")
@@ -1534,6 +1646,7 @@ PHASES: dict[str, Callable[[argparse.Namespace], None]] = {
     "civic-sweep": phase_civic_sweep,
     "civic-queries": phase_civic_queries,
     "civic-desk-session": phase_civic_desk_session,
+    "civic-commit-ceiling": phase_civic_commit_ceiling,
     "civic-all": civic_all,
     "hd-setup": phase_hd_setup,
     "hd-generate": phase_hd_generate,
