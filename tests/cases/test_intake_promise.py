@@ -11,7 +11,8 @@ from civicdesk.domain.cases import clocks, services, standing
 from civicdesk.domain.cases.models import Channel, Kind
 from civicdesk.domain.people.models import Contact
 from civicdesk.platform import timesource
-from tests.cases.conftest import City, local
+from tests.fixtures.city import City
+from tests.fixtures.clock import local
 
 NOW = local(2026, 11, 20, 15)  # a Friday afternoon: every clock crosses a weekend
 IDENTIFIED = services.ContactDetails(name="Pat Resident", phone="905-555-0101")

@@ -31,7 +31,8 @@ from civicdesk.domain.cases.models import Case
 from civicdesk.domain.cases.standing import AT_RISK, BREACHED, DUE_SOON, NO_CLOCK, ON_TRACK, PAUSED
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.platform import timesource
-from tests.cases.conftest import TORONTO, City, local
+from tests.fixtures.city import City
+from tests.fixtures.clock import TORONTO, local
 
 # Wednesday 23 December 2026, 10:00: the cases are recorded; the office closes Friday 25 to Monday 28.
 T0 = local(2026, 12, 23, 10)

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from civicdesk.channels.desk import selectors
 from civicdesk.domain.cases import standing
 from civicdesk.domain.cases.models import Case
-from tests.desk.conftest import NOW, complaint
+from tests.fixtures.city import new_complaint as complaint
+from tests.fixtures.clock import NOW
 
 pytestmark = pytest.mark.django_db
 CASES = 8
