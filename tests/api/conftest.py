@@ -89,12 +89,12 @@ RESIDENT = {"name": "Pat Resident", "phone": "905-555-0100", "email": "pat@examp
 @pytest.fixture
 def make_case(demo: Any) -> Any:
     """``make_case(service="POTHOLE", **fields)``: a case recorded by the system, with an identified resident."""
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.city.models import Service
 
     def make(service: str | None = "POTHOLE", *, kind: str = "complaint", channel: str = "phone", **fields: Any) -> Any:
         contact = fields.pop("contact", RESIDENT)
-        return services.create_case(
+        return actions.create_case(
             jurisdiction=demo,
             actor=None,
             actor_label="test set-up",
@@ -102,7 +102,7 @@ def make_case(demo: Any) -> Any:
             channel=channel,
             description=fields.pop("description", "A deep pothole in the eastbound lane."),
             service=Service.objects.get(jurisdiction=demo, code=service) if service else None,
-            contact=services.ContactDetails(**contact) if contact else None,
+            contact=actions.ContactDetails(**contact) if contact else None,
             **fields,
         ).case
 

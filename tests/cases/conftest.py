@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Case
 from civicdesk.domain.city.models import Jurisdiction, Service
 from civicdesk.domain.staff.models import User
@@ -80,7 +80,7 @@ def new_complaint(city: City, *, service: str | None = "TREE-PRUNE", channel: st
         "people_involved": "none",
         "outcome_sought": "Prune the tree",
         "address": "12 Elm St",
-        "contact": services.ContactDetails(name="Pat Resident", email="pat@example.org", phone="905-555-0101"),
+        "contact": actions.ContactDetails(name="Pat Resident", email="pat@example.org", phone="905-555-0101"),
         **extra,
     }
-    return services.create_case(**fields).case
+    return actions.create_case(**fields).case
