@@ -18,7 +18,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
 | :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
-| :mod:`.recompute` | ``recompute_due_dates`` |
+| :mod:`.recompute` | ``recompute_due_dates``, ``change_calendar`` |
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from civicdesk.domain.cases.actions.intake import (
     create_case,
     missing_complaint_details,
 )
-from civicdesk.domain.cases.actions.recompute import recompute_due_dates
+from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
 from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
 from civicdesk.domain.cases.actions.updates import (
     UPDATE_ACTIONS,
@@ -63,6 +63,7 @@ __all__ = [
     "add_item",
     "assign_case",
     "breaches",
+    "change_calendar",
     "change_timeline",
     "close_case",
     "closing",
