@@ -66,11 +66,11 @@ def user(city: City) -> Any:
 @pytest.fixture
 def make_case(city: City) -> Any:
     """``make_case(service="POTHOLE", **fields)``: a case recorded by the system, with the identified resident."""
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
 
     def make(service: str | None = "POTHOLE", *, kind: str = "complaint", channel: str = "phone", **fields: Any) -> Any:
         contact = fields.pop("contact", RESIDENT)
-        return services.create_case(
+        return actions.create_case(
             jurisdiction=city.jurisdiction,
             actor=None,
             actor_label="test set-up",
@@ -78,7 +78,7 @@ def make_case(city: City) -> Any:
             channel=channel,
             description=fields.pop("description", "A deep pothole in the eastbound lane."),
             service=city.service(service) if service else None,
-            contact=services.ContactDetails(**contact) if contact else None,
+            contact=actions.ContactDetails(**contact) if contact else None,
             **fields,
         ).case
 

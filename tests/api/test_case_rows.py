@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from civicdesk.channels.api import selectors
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_cases_data_equals_each_case_read_on_its_own(make_case: Any, user: Any) -> None:
     forestry, care = user("staff.forestry"), user("care.admin")
     pruned = make_case("TREE-PRUNE")
-    services.add_item(case=pruned, actor=forestry, description="Prune the maple")
-    services.add_item(case=pruned, actor=forestry, description="Chip the branches")
-    services.pause_clocks(case=make_case("POTHOLE", kind="service_request"), actor=care, reason="Need a photo")
+    actions.add_item(case=pruned, actor=forestry, description="Prune the maple")
+    actions.add_item(case=pruned, actor=forestry, description="Chip the branches")
+    actions.pause_clocks(case=make_case("POTHOLE", kind="service_request"), actor=care, reason="Need a photo")
     make_case(None, kind="feedback", channel="web", description="Thanks for the bench", contact=None)
     make_case("STREETLIGHT", channel="email")
     for show_contact in (False, True):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from tests.api.conftest import PERSONAS, row_counts
 
 OK, CREATED, FORBIDDEN, HIDDEN = 200, 201, 403, 404
@@ -40,12 +40,12 @@ class Endpoint:
 
 
 def _with_item(make_case: Any, case: Any) -> dict[str, Any]:
-    item = services.add_item(case=case, actor=None, description="Fill the pothole")
+    item = actions.add_item(case=case, actor=None, description="Fill the pothole")
     return {"item": item.pk}
 
 
 def _paused(make_case: Any, case: Any) -> dict[str, Any]:
-    services.pause_clocks(case=case, actor=None, reason="waiting on photos")
+    actions.pause_clocks(case=case, actor=None, reason="waiting on photos")
     return {}
 
 
@@ -54,13 +54,13 @@ def _with_parent(make_case: Any, case: Any) -> dict[str, Any]:
 
 
 def _closable(make_case: Any, case: Any) -> dict[str, Any]:
-    services.record_update(case=case, actor=None, update="inspected", note="Inspected.")
-    services.record_update(case=case, actor=None, update="resident_advised", note="Filled; resident told.")
+    actions.record_update(case=case, actor=None, update="inspected", note="Inspected.")
+    actions.record_update(case=case, actor=None, update="resident_advised", note="Filled; resident told.")
     return {}
 
 
 def _closed(make_case: Any, case: Any) -> dict[str, Any]:
-    services.redirect_case(case=case, actor=None, reason="provincial road", redirect_to="Ministry of Transportation")
+    actions.redirect_case(case=case, actor=None, reason="provincial road", redirect_to="Ministry of Transportation")
     return {}
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.platform import timesource
 from tests.fixtures.clock import NOW, TORONTO
@@ -28,7 +28,7 @@ def queue(make_case: Any) -> dict[str, str]:
     due_today = make_case("TREE-PRUNE", received_at=_received(11, 16, 9))  # due Tue 17th 16:30 (today)
     fresh = make_case("STREETLIGHT")  # due Wed 18th 16:30: the close of the next business day
     acknowledged = make_case("STREETLIGHT", received_at=_received(11, 17, 8))
-    services.acknowledge_case(case=acknowledged, actor=None, message="Relamping this week.")
+    actions.acknowledge_case(case=acknowledged, actor=None, message="Relamping this week.")
     feedback = make_case(None, kind="feedback", channel="web", description="Thanks for the new bench")
     return {
         "breached": breached.reference,
@@ -135,8 +135,8 @@ def _fill(make_case: Any, count: int) -> None:
     crew = User.objects.get(username="staff.roads")
     for n in range(count):
         case = make_case("POTHOLE", description=f"Pothole {n}")
-        services.assign_case(case=case, actor=None, assignee=crew)
-        services.add_item(case=case, actor=None, description="Cold patch")
+        actions.assign_case(case=case, actor=None, assignee=crew)
+        actions.add_item(case=case, actor=None, description="Cold patch")
 
 
 def _queries_for_page(api: Any) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.domain.cases import journal, services
+from civicdesk.domain.cases import actions, journal
 from civicdesk.domain.cases.models import Case
 from tests.api.conftest import row_counts
 
@@ -94,7 +94,7 @@ def test_a_case_with_an_agreed_timeline_closes_once_the_work_is_done(api_as: Any
 
 def test_close_and_reopen(api_as: Any, make_case: Any) -> None:
     case = make_case("STREETLIGHT")
-    services.record_update(case=case, actor=None, update="resident_advised", note="Relamped; resident told.")
+    actions.record_update(case=case, actor=None, update="resident_advised", note="Relamped; resident told.")
     roads = api_as("sup.roads")
 
     closed = _ok(roads.post(f"/cases/{case.reference}/close", {"note": "Relamped."}))
@@ -111,7 +111,7 @@ def test_close_and_reopen(api_as: Any, make_case: Any) -> None:
 
 def test_pk_council_only_customer_care_closes_a_council_case(api_as: Any, make_case: Any) -> None:
     case = make_case("STREETLIGHT", council_involved=True)
-    services.record_update(case=case, actor=None, update="resident_advised", note="Relamped; councillor told.")
+    actions.record_update(case=case, actor=None, update="resident_advised", note="Relamped; councillor told.")
     before = row_counts()
 
     refused = _refused(api_as("dir.roads").post(f"/cases/{case.reference}/close", {"note": "Relamped."}), 409)
@@ -268,7 +268,7 @@ def test_refusals_name_the_field_or_rule_and_write_nothing(
 )
 def test_a_closed_case_refuses_transitions_with_409(action: str, body: Any, api_as: Any, make_case: Any) -> None:
     case = make_case("POTHOLE")
-    services.redirect_case(case=case, actor=None, reason="provincial road", redirect_to="the Ministry")
+    actions.redirect_case(case=case, actor=None, reason="provincial road", redirect_to="the Ministry")
     before = row_counts()
 
     error = _refused(api_as("care.admin").post(f"/cases/{case.reference}/{action}", body), 409)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.references import display
 from tests.browser.conftest import LANGUAGES
 from tests.fixtures.city import new_complaint
@@ -16,16 +16,16 @@ def _cases(city):
     """A complaint with an open item, one escalated to the supervisor, one with a timeline due this week."""
     csr, forestry = city.staff("csr.alex"), city.staff("staff.forestry")
     plain = new_complaint(city)
-    services.add_item(case=plain, actor=forestry, description="Prune the maple")
+    actions.add_item(case=plain, actor=forestry, description="Prune the maple")
     escalated = new_complaint(city, service="TREE-DOWN")
     for _ in range(3):
-        services.request_follow_up(case=escalated, actor=csr)
+        actions.request_follow_up(case=escalated, actor=csr)
     planned = new_complaint(city, service="TREE-PLANT", address="7 Birch Cres")
     from datetime import timedelta
 
     from civicdesk.platform import timesource
 
-    services.record_update(
+    actions.record_update(
         case=planned,
         actor=forestry,
         update="action_planned",

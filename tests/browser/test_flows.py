@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Case, Purpose, Status
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
@@ -139,7 +139,7 @@ def test_department_staff_record_an_update(city, open_browser, screenshot_dir):
 def test_supervisor_sees_an_escalation(city, open_browser):
     case = new_complaint(city)
     for _ in range(3):  # PK-ESC: the 3rd request copies the supervisor
-        services.request_follow_up(case=case, actor=city.staff("csr.alex"))
+        actions.request_follow_up(case=case, actor=city.staff("csr.alex"))
     b = open_browser()
     b.sign_in_as("sup.forestry")
     b.goto("/desk/escalations/")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.domain.cases import references, services
+from civicdesk.domain.cases import actions, references
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
+from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.domain.people.models import Contact
 from tests.fixtures.city import new_complaint
 from tests.fixtures.clock import local
@@ -52,14 +53,14 @@ def test_backdated_letter_counts_from_receipt_not_entry(city, now) -> None:
 
 def test_pk_channels_missing_complaint_details_are_listed_not_rejected(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    intake = services.create_case(
+    intake = actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=city.staff("csr.alex"),
         kind="complaint",
         channel="walk_in",
         service=city.service("NOISE"),
         description="Loud music every night",
-        contact=services.ContactDetails(name="Sam Neighbour", phone="905-555-0199"),
+        contact=actions.ContactDetails(name="Sam Neighbour", phone="905-555-0199"),
     )
     assert intake.created
     assert intake.missing_details == ["date and time of occurrence", "who was involved", "outcome sought"]
@@ -68,7 +69,7 @@ def test_pk_channels_missing_complaint_details_are_listed_not_rejected(city, now
 
 def test_pk_anon_anonymous_allegation_is_recorded_but_not_investigated(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    case = services.create_case(
+    case = actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=city.staff("csr.alex"),
         kind="complaint",
@@ -86,7 +87,7 @@ def test_pk_anon_anonymous_allegation_is_recorded_but_not_investigated(city, now
 
 def test_pk_anon_anonymous_safety_threat_is_investigated(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    case = services.create_case(
+    case = actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=city.staff("csr.alex"),
         kind="complaint",
@@ -108,7 +109,7 @@ def test_pk_anon_unidentified_third_party_is_not_investigated(city, now) -> None
 
 def test_pk_def_feedback_owes_no_response(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    case = services.create_case(
+    case = actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=None,
         actor_label="resident (web)",
@@ -126,7 +127,7 @@ def test_pk_def_feedback_owes_no_response(city, now) -> None:
 def test_pk_scope_out_of_scope_matter_is_redirected_with_reason_and_where_to_go(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city, service="GENERAL")
-    services.redirect_case(
+    actions.redirect_case(
         case=case,
         actor=city.staff("csr.alex"),
         reason="Property tax assessments are appealed to MPAC.",
@@ -141,7 +142,7 @@ def test_pk_scope_out_of_scope_matter_is_redirected_with_reason_and_where_to_go(
 
 def test_pk_priv_contact_kept_apart_and_several_cases_per_contact_language_recorded(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    case = new_complaint(city, contact=services.ContactDetails(name="Jo", email="jo@example.org", language="fr"))
+    case = new_complaint(city, contact=actions.ContactDetails(name="Jo", email="jo@example.org", language="fr"))
     assert case.contact is not None
     assert Contact.objects.get(pk=case.contact.pk).language == "fr"
     assert case.language == "fr"
@@ -182,11 +183,11 @@ def test_future_or_naive_receipt_is_refused(city, now) -> None:
 
 def test_idempotency_key_retry_returns_the_same_case(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    key = services.Idempotency(client="user:1", key="abc-123", request={"description": "same"})
-    first = services.create_case(
+    key = actions.Idempotency(client="user:1", key="abc-123", request={"description": "same"})
+    first = actions.create_case(
         jurisdiction=city.jurisdiction, actor=None, kind="inquiry", channel="web", description="same", idempotency=key
     )
-    again = services.create_case(
+    again = actions.create_case(
         jurisdiction=city.jurisdiction, actor=None, kind="inquiry", channel="web", description="same", idempotency=key
     )
     assert first.created
@@ -194,9 +195,9 @@ def test_idempotency_key_retry_returns_the_same_case(city, now) -> None:
     assert again.case.pk == first.case.pk
     assert Case.objects.count() == 1
 
-    other = services.Idempotency(client="user:1", key="abc-123", request={"description": "different"})
+    other = actions.Idempotency(client="user:1", key="abc-123", request={"description": "different"})
     with pytest.raises(TransitionRefused) as conflict:
-        services.create_case(
+        actions.create_case(
             jurisdiction=city.jurisdiction,
             actor=None,
             kind="inquiry",
@@ -218,10 +219,10 @@ def test_roles_without_add_case_cannot_take_intake(city, now) -> None:
 @pytest.mark.parametrize(
     ("contact", "field"),
     [
-        (services.ContactDetails(name="x" * 201, email="a@example.org"), "contact.name"),
-        (services.ContactDetails(name="Jo", phone="5" * 41), "contact.phone"),
-        (services.ContactDetails(name="Jo", email="not an email"), "contact.email"),
-        (services.ContactDetails(name="Jo", email="jo@example.org", language="de"), "contact.language"),
+        (actions.ContactDetails(name="x" * 201, email="a@example.org"), "contact.name"),
+        (actions.ContactDetails(name="Jo", phone="5" * 41), "contact.phone"),
+        (actions.ContactDetails(name="Jo", email="not an email"), "contact.email"),
+        (actions.ContactDetails(name="Jo", email="jo@example.org", language="de"), "contact.language"),
     ],
 )
 def test_bad_contact_details_name_the_field_and_write_nothing(city, now, contact, field) -> None:
@@ -246,7 +247,7 @@ def test_pk_priv_several_cases_for_one_resident_on_file(city, now) -> None:
     second = new_complaint(
         city,
         service="POTHOLE",
-        contact=services.ContactDetails(existing=first.contact.pk, phone="905-555-0202"),
+        contact=actions.ContactDetails(existing=first.contact.pk, phone="905-555-0202"),
     )
     assert second.contact_id == first.contact_id
     assert Contact.objects.count() == 1
@@ -262,17 +263,59 @@ def test_a_contact_of_another_city_cannot_be_reused(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     elsewhere = Contact.objects.create(jurisdiction=JurisdictionFactory(), name="Other")
     with pytest.raises(InvalidInput) as error:
-        new_complaint(city, contact=services.ContactDetails(existing=elsewhere.pk))
+        new_complaint(city, contact=actions.ContactDetails(existing=elsewhere.pk))
     assert error.value.field == "contact.existing"
 
 
 def test_a_random_reference_already_taken_is_drawn_again(city, now, monkeypatch) -> None:
-    from civicdesk.domain.cases import services as case_services
-
     now.set(local(2026, 11, 2, 10, 0))
     first = new_complaint(city)
     draws = iter([first.reference, first.reference, "123456786"])
-    monkeypatch.setattr(case_services, "new_reference", lambda: next(draws))  # two collisions, then a free one
+    monkeypatch.setattr(references, "new_reference", lambda: next(draws))  # two collisions, then a free one
     second = new_complaint(city)
     assert second.reference == "123456786"
     assert Case.objects.count() == 2
+
+
+def test_a_receipt_asked_for_is_queued_in_the_residents_language_and_journaled(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(
+        city,
+        actor=None,
+        actor_label="resident (web)",
+        channel="web",
+        contact=actions.ContactDetails(name="Pat Resident", email="pat@example.org", language="fr"),
+        receipt=actions.Receipt(status_url="https://pickering.example/status/"),
+    )
+    receipt = OutboxMessage.objects.get(case=case, kind="receipt")
+    assert receipt.recipient_address == "pat@example.org"
+    assert receipt.language == "fr"
+    assert receipt.subject == f"Votre numéro de référence : {references.display(case.reference)}"
+    assert "https://pickering.example/status/" in receipt.body
+    assert receipt.dedupe_key == f"receipt:{case.pk}"
+    entry = case.journal.get(action=Action.NOTE)
+    assert entry.actor_label == "resident (web)"
+    assert entry.data == {"message": "receipt"}
+    assert not entry.public
+
+
+def test_a_receipt_names_the_acknowledgement_date_in_the_city_s_time(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, receipt=actions.Receipt(status_url="https://pickering.example/status/"))
+    body = OutboxMessage.objects.get(case=case, kind="receipt").body
+    assert body.startswith("Thank you for contacting City of Pickering.")
+    assert "We will acknowledge it by Tuesday 3 November 2026, 4:30 p.m." in body
+
+
+def test_no_receipt_without_an_email_or_when_the_channel_does_not_ask(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    by_phone = new_complaint(city, contact=actions.ContactDetails(name="Sam", phone="905-555-0199"))
+    asked = new_complaint(
+        city,
+        contact=actions.ContactDetails(name="Sam", phone="905-555-0199"),
+        receipt=actions.Receipt(status_url="https://pickering.example/status/"),
+    )
+    taken_by_a_csr = new_complaint(city)  # an email on file, but the desk hands out the reference itself
+    for case in (by_phone, asked, taken_by_a_csr):
+        assert not OutboxMessage.objects.filter(case=case, kind="receipt").exists()
+        assert not case.journal.filter(action=Action.NOTE).exists()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.domain.cases import clocks, services, standing
+from civicdesk.domain.cases import clocks, actions, standing
 from civicdesk.domain.cases.models import Channel, Kind
 from civicdesk.domain.people.models import Contact
 from civicdesk.platform import timesource
@@ -15,8 +15,8 @@ from tests.fixtures.city import City
 from tests.fixtures.clock import local
 
 NOW = local(2026, 11, 20, 15)  # a Friday afternoon: every clock crosses a weekend
-IDENTIFIED = services.ContactDetails(name="Pat Resident", phone="905-555-0101")
-ANONYMOUS = services.ContactDetails(email="someone@example.org")  # a way to reach them, but no name
+IDENTIFIED = actions.ContactDetails(name="Pat Resident", phone="905-555-0101")
+ANONYMOUS = actions.ContactDetails(email="someone@example.org")  # a way to reach them, but no name
 # Pickering's standards differ by these channels (callbacks, email, letters); the others are as by phone.
 CHANNELS = (Channel.PHONE, Channel.VOICEMAIL, Channel.EMAIL, Channel.LETTER)
 
@@ -42,7 +42,7 @@ def test_pk_ack_1bd_the_promise_is_the_clocks_intake_starts(city: City, kind: st
     profile = clocks.profile_for(city.jurisdiction)
     with timesource.frozen_at(NOW):
         for channel, contact in product(CHANNELS, (IDENTIFIED, ANONYMOUS)):
-            case = services.create_case(
+            case = actions.create_case(
                 jurisdiction=city.jurisdiction,
                 actor=city.staff("csr.alex"),
                 kind=kind,

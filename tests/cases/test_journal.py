@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.core.management import CommandError, call_command
 
-from civicdesk.domain.cases import journal, services
+from civicdesk.domain.cases import actions, journal
 from civicdesk.domain.cases.models import JournalEntry
 from tests.fixtures.city import new_complaint
 from tests.fixtures.clock import local
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_every_entry_has_actor_utc_time_and_chains_to_the_previous(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
     entries = list(case.journal.order_by("sequence"))
     assert [e.sequence for e in entries] == [1, 2, 3]
     assert entries[0].previous_hash == journal.GENESIS

@@ -52,14 +52,14 @@ def test_pk_esc_full_ladder_with_business_day_dates(city, now) -> None:
 
 @pytest.mark.django_db
 def test_pk_esc_an_update_stops_the_ladder(city, now) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
 
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     now.set(local(2026, 11, 16, 10, 1))
     run_sweep()
     now.set(local(2026, 11, 17, 9, 0))
-    services.record_update(
+    actions.record_update(
         case=case, actor=city.staff("staff.forestry"), update="inspected", note="Inspected; pruning booked"
     )
     now.set(local(2026, 11, 17, 16, 31))

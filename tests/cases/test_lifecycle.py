@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Action, CommitmentState, Purpose, Resolution, Status
 from civicdesk.domain.cases.sweep import run_sweep
@@ -23,7 +23,7 @@ def test_pk_hazard_inspection_owed_within_one_business_day_and_met_by_the_inspec
     assert inspect.due_at == local(2026, 11, 9, 16, 30)  # Monday close
 
     now.set(local(2026, 11, 9, 11, 0))
-    services.record_update(
+    actions.record_update(
         case=case, actor=city.staff("staff.roads"), update="inspected", note="Slab raised 4 cm; marked with paint"
     )
     inspect.refresh_from_db()
@@ -41,7 +41,7 @@ def test_non_hazard_service_owes_no_inspection_unless_flagged(city, now) -> None
 def test_pk_update_action_plan_sets_completion_and_pk_miss_notice_a_week_before(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.record_update(
+    actions.record_update(
         case=case,
         actor=city.staff("staff.forestry"),
         update="action_planned",
@@ -62,7 +62,7 @@ def test_pk_update_action_plan_sets_completion_and_pk_miss_notice_a_week_before(
 def test_pk_miss_sweep_raises_tell_the_resident_task_a_week_before_completion(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.record_update(
+    actions.record_update(
         case=case,
         actor=city.staff("staff.forestry"),
         update="action_planned",
@@ -87,15 +87,15 @@ def test_pk_miss_timeline_change_needs_reason_tells_resident_and_keeps_old_date(
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     forestry = city.staff("staff.forestry")
-    services.record_update(
+    actions.record_update(
         case=case, actor=forestry, update="action_planned", note="Booked", timeline=local(2026, 12, 10, 16, 30)
     )
 
     with pytest.raises(InvalidInput) as no_reason:
-        services.change_timeline(case=case, actor=forestry, timeline=local(2027, 1, 14, 16, 30), reason=" ")
+        actions.change_timeline(case=case, actor=forestry, timeline=local(2027, 1, 14, 16, 30), reason=" ")
     assert no_reason.value.rule == "PK-MISS"
 
-    services.change_timeline(
+    actions.change_timeline(
         case=case, actor=forestry, timeline=local(2027, 1, 14, 16, 30), reason="The bucket truck is in for repair."
     )
     entry = case.journal.get(action=Action.TIMELINE_CHANGED)
@@ -119,9 +119,9 @@ def test_pause_over_a_weekend_moves_the_due_date_by_business_time_only(city, now
     assert ack.due_at == local(2026, 11, 6, 16, 30)
 
     now.set(local(2026, 11, 6, 16, 0))  # paused with 30 open minutes left, over the weekend
-    services.pause_clocks(case=case, actor=city.staff("staff.forestry"), reason="Waiting for the resident's photos")
+    actions.pause_clocks(case=case, actor=city.staff("staff.forestry"), reason="Waiting for the resident's photos")
     now.set(local(2026, 11, 9, 10, 0))  # resumed Monday 10:00 (1 h 30 of Monday's open time already gone)
-    services.resume_clocks(case=case, actor=city.staff("staff.forestry"))
+    actions.resume_clocks(case=case, actor=city.staff("staff.forestry"))
 
     ack.refresh_from_db()
     assert ack.state == CommitmentState.PENDING
@@ -133,19 +133,19 @@ def test_pk_close_refused_while_items_or_commitments_are_open_with_the_list(city
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     forestry = city.staff("staff.forestry")
-    item = services.add_item(case=case, actor=forestry, description="Prune the dead limb")
+    item = actions.add_item(case=case, actor=forestry, description="Prune the dead limb")
 
     with pytest.raises(TransitionRefused) as refused:
-        services.close_case(case=case, actor=forestry, note="Done")
+        actions.close_case(case=case, actor=forestry, note="Done")
     assert refused.value.rule == "PK-CLOSE"
     assert [i["description"] for i in refused.value.details["items"]] == ["Prune the dead limb"]
     assert {c["standard"] for c in refused.value.details["commitments"]} == {"PK-ACK-1BD"}
     case.refresh_from_db()
     assert case.status == Status.OPEN
 
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="We will inspect within 2 weeks.")
-    services.complete_item(item=item, actor=forestry)
-    services.close_case(case=case, actor=forestry, note="Limb pruned on 3 November.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="We will inspect within 2 weeks.")
+    actions.complete_item(item=item, actor=forestry)
+    actions.close_case(case=case, actor=forestry, note="Limb pruned on 3 November.")
     case.refresh_from_db()
     assert case.status == Status.CLOSED
     assert case.resolution == Resolution.RESOLVED
@@ -157,8 +157,8 @@ def test_pk_omb_every_complaint_closure_carries_the_ombudsman_information(city, 
     city.jurisdiction.ombudsman_information = "Ontario Ombudsman: 1-800-263-1830, ombudsman.on.ca"
     city.jurisdiction.save()
     case = new_complaint(city)
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received; inspection within 2 weeks.")
-    services.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received; inspection within 2 weeks.")
+    actions.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
 
     closed = case.journal.get(action=Action.CLOSED)
     assert "Ontario Ombudsman" in closed.data["ombudsman"]
@@ -169,13 +169,13 @@ def test_pk_omb_every_complaint_closure_carries_the_ombudsman_information(city, 
 def test_pk_council_case_is_closed_only_by_customer_care(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city, council_involved=True)
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
 
     for username in ("staff.forestry", "sup.forestry", "dir.operations", "csr.alex"):
         with pytest.raises(TransitionRefused) as refused:
-            services.close_case(case=case, actor=city.staff(username), note="Done")
+            actions.close_case(case=case, actor=city.staff(username), note="Done")
         assert refused.value.rule == "PK-COUNCIL", username
-    services.close_case(case=case, actor=city.staff("care.admin"), note="Done; Councillor informed.")
+    actions.close_case(case=case, actor=city.staff("care.admin"), note="Done; Councillor informed.")
     case.refresh_from_db()
     assert case.status == Status.CLOSED
 
@@ -183,12 +183,12 @@ def test_pk_council_case_is_closed_only_by_customer_care(city, now) -> None:
 def test_reopen_needs_a_reason_and_restarts_the_follow_up(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
-    services.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
+    actions.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
     with pytest.raises(InvalidInput):
-        services.reopen_case(case=case, actor=city.staff("csr.alex"), reason="")
+        actions.reopen_case(case=case, actor=city.staff("csr.alex"), reason="")
     now.set(local(2026, 11, 4, 10, 0))
-    services.reopen_case(case=case, actor=city.staff("csr.alex"), reason="Resident says another limb is hanging.")
+    actions.reopen_case(case=case, actor=city.staff("csr.alex"), reason="Resident says another limb is hanging.")
     case.refresh_from_db()
     assert case.status == Status.OPEN
     assert case.commitments.get(purpose=Purpose.FOLLOW_UP, state=CommitmentState.PENDING).due_at == local(
@@ -199,10 +199,10 @@ def test_reopen_needs_a_reason_and_restarts_the_follow_up(city, now) -> None:
 def test_closed_case_refuses_transitions(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
-    services.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
+    actions.acknowledge_case(case=case, actor=city.staff("csr.alex"), message="Received.")
+    actions.close_case(case=case, actor=city.staff("staff.forestry"), note="Pruned.")
     with pytest.raises(TransitionRefused) as refused:
-        services.record_update(case=case, actor=city.staff("staff.forestry"), update="note", note="late note")
+        actions.record_update(case=case, actor=city.staff("staff.forestry"), update="note", note="late note")
     assert refused.value.code == "case_closed"
 
 
@@ -210,19 +210,19 @@ def test_department_staff_cannot_touch_another_departments_case(city, now) -> No
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)  # forestry
     with pytest.raises(NotAllowed):
-        services.record_update(case=case, actor=city.staff("staff.roads"), update="note", note="not mine")
+        actions.record_update(case=case, actor=city.staff("staff.roads"), update="note", note="not mine")
     assert case.journal.count() == 2
 
 
 def test_reroute_needs_a_reason_and_clears_an_assignee_of_the_old_department(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    services.assign_case(case=case, actor=city.staff("sup.forestry"), assignee=city.staff("staff.forestry"))
+    actions.assign_case(case=case, actor=city.staff("sup.forestry"), assignee=city.staff("staff.forestry"))
     roads = city.service("POTHOLE").department
     with pytest.raises(InvalidInput) as error:
-        services.route_case(case=case, actor=city.staff("csr.alex"), department=roads)
+        actions.route_case(case=case, actor=city.staff("csr.alex"), department=roads)
     assert error.value.field == "reason"
-    services.route_case(
+    actions.route_case(
         case=case, actor=city.staff("csr.alex"), department=roads, reason="It is a road hazard, not a tree"
     )
     case.refresh_from_db()
@@ -235,7 +235,7 @@ def test_duplicate_is_linked_to_its_parent_and_closed(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     parent = new_complaint(city)
     duplicate = new_complaint(city)
-    services.link_duplicate(case=duplicate, actor=city.staff("csr.alex"), parent=parent)
+    actions.link_duplicate(case=duplicate, actor=city.staff("csr.alex"), parent=parent)
     duplicate.refresh_from_db()
     assert duplicate.parent == parent
     assert duplicate.resolution == Resolution.DUPLICATE
@@ -247,16 +247,16 @@ def test_closing_meets_the_agreed_timeline_even_when_it_was_missed(city, now) ->
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     forestry = city.staff("staff.forestry")
-    services.record_update(
+    actions.record_update(
         case=case, actor=forestry, update="action_planned", note="Booked", timeline=local(2026, 11, 20, 16, 30)
     )
-    services.record_update(case=case, actor=forestry, update="resident_advised", note="Pruned; resident told.")
+    actions.record_update(case=case, actor=forestry, update="resident_advised", note="Pruned; resident told.")
     now.set(local(2026, 11, 23, 9, 0))
     run_sweep()  # the timeline was missed
     complete = case.commitments.get(purpose=Purpose.COMPLETE)
     assert complete.state == CommitmentState.BREACHED
 
-    services.close_case(case=case, actor=forestry, note="Pruned on 23 November.")
+    actions.close_case(case=case, actor=forestry, note="Pruned on 23 November.")
     complete.refresh_from_db()
     assert complete.state == CommitmentState.MET
     assert complete.met_at == local(2026, 11, 23, 9, 0)
@@ -267,7 +267,7 @@ def test_linking_to_a_parent_outside_the_actors_scope_is_refused(city, now) -> N
     forestry_case = new_complaint(city)
     roads_case = new_complaint(city, service="POTHOLE")
     with pytest.raises(NotAllowed):
-        services.link_duplicate(case=forestry_case, actor=city.staff("staff.forestry"), parent=roads_case)
+        actions.link_duplicate(case=forestry_case, actor=city.staff("staff.forestry"), parent=roads_case)
 
 
 def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_it(city, now, tmp_path) -> None:
@@ -326,17 +326,17 @@ def test_the_case_clock_summary_follows_every_transition_and_sweep(city, now) ->
     _summary_in_step(case)
     case.refresh_from_db()
     assert case.owed_since == local(2026, 11, 3, 16, 30)
-    services.record_update(case=case, actor=forestry, update="inspected", note="Marked")
+    actions.record_update(case=case, actor=forestry, update="inspected", note="Marked")
     _summary_in_step(case)
-    services.pause_clocks(case=case, actor=forestry, reason="Waiting for photos")
+    actions.pause_clocks(case=case, actor=forestry, reason="Waiting for photos")
     _summary_in_step(case)
-    services.resume_clocks(case=case, actor=forestry)
+    actions.resume_clocks(case=case, actor=forestry)
     _summary_in_step(case)
-    services.record_update(case=case, actor=forestry, update="resident_advised", note="Told")
+    actions.record_update(case=case, actor=forestry, update="resident_advised", note="Told")
     _summary_in_step(case)
     case.refresh_from_db()
     assert case.owed_since is None
-    services.close_case(case=case, actor=forestry, note="Slab ground down")
+    actions.close_case(case=case, actor=forestry, note="Slab ground down")
     _summary_in_step(case)
     case.refresh_from_db()
     assert case.next_due_at is None

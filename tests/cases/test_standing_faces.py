@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.channels.api.tokens import issue_token
-from civicdesk.domain.cases import clocks, services, standing
+from civicdesk.domain.cases import clocks, actions, standing
 from civicdesk.domain.cases.models import Case
 from civicdesk.domain.cases.standing import AT_RISK, BREACHED, DUE_SOON, NO_CLOCK, ON_TRACK, PAUSED
 from civicdesk.domain.cases.sweep import run_sweep
@@ -46,8 +46,8 @@ INSTANTS = {
 DESK = "care.admin"  # Customer Care: sees every case
 
 
-def _contact(name: str) -> services.ContactDetails:
-    return services.ContactDetails(name="Pat Resident", email=f"{name}@example.org", phone="905-555-0101")
+def _contact(name: str) -> actions.ContactDetails:
+    return actions.ContactDetails(name="Pat Resident", email=f"{name}@example.org", phone="905-555-0101")
 
 
 def _record(city: City, name: str, service: str | None, **fields: Any) -> Case:
@@ -58,7 +58,7 @@ def _record(city: City, name: str, service: str | None, **fields: Any) -> Case:
         "address": "1 The Esplanade",
         **fields,
     }
-    return services.create_case(
+    return actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=city.staff("csr.alex"),
         service=city.service(service) if service else None,
@@ -96,8 +96,8 @@ def record_the_grid(city: City) -> dict[str, Case]:
             "email": _record(city, "email", "MISSED-COLLECTION", channel="email"),
         }
         csr, care = city.staff("csr.alex"), city.staff("care.admin")
-        services.acknowledge_case(case=cases["completion"], actor=csr, message="Crew to repair the bench.")
-        services.record_update(
+        actions.acknowledge_case(case=cases["completion"], actor=csr, message="Crew to repair the bench.")
+        actions.record_update(
             case=cases["completion"],
             actor=city.staff("staff.parks"),
             update="action_planned",
@@ -105,10 +105,10 @@ def record_the_grid(city: City) -> dict[str, Case]:
             timeline=local(2026, 12, 30, 16, 30),
             public=True,
         )
-        services.pause_clocks(case=cases["paused"], actor=care, reason="Waiting for a photo of the sign")
+        actions.pause_clocks(case=cases["paused"], actor=care, reason="Waiting for a photo of the sign")
         for name in ("closed", "on_track"):
-            services.acknowledge_case(case=cases[name], actor=csr, message="On our list.")
-        services.close_case(case=cases["closed"], actor=care, note="Relamped.")
+            actions.acknowledge_case(case=cases[name], actor=csr, message="On our list.")
+        actions.close_case(case=cases["closed"], actor=care, note="Relamped.")
         run_sweep(now=T0)
     return cases
 

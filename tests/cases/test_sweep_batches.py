@@ -6,12 +6,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.domain.cases import journal, sweep
-from civicdesk.domain.cases.batch import Batch
+from civicdesk.domain.cases import actions, journal, sweep
 from civicdesk.domain.cases.models import Action, Case, CommitmentState, FollowUpRequest, JournalEntry, Purpose
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
+from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform.worker.jobs import refresh_query_statistics
 from tests.cases.conftest import local, new_complaint
+from tests.factories import JurisdictionFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +38,25 @@ def test_statements_do_not_grow_with_the_number_of_due_clocks(city, now) -> None
     assert many == few, (few, many)
 
 
-def test_one_failing_case_is_skipped_and_retried_while_the_others_are_swept(city, now, monkeypatch) -> None:
+def _case_in_another_city() -> Case:
+    """A service request in a second city on the Pickering profile, from an identified resident."""
+    elsewhere = JurisdictionFactory(profile="pickering")
+    return actions.create_case(
+        jurisdiction=elsewhere,
+        actor=None,
+        kind="service_request",
+        channel="phone",
+        service=ServiceFactory(jurisdiction=elsewhere, department__jurisdiction=elsewhere),
+        description="A streetlight is out on Main St.",
+        contact=actions.ContactDetails(name="Sam Resident", email="sam@example.org"),
+    ).case
+
+
+def test_one_failing_case_is_skipped_and_retried_while_the_others_are_swept(city, now, tmp_path) -> None:
     now.set(local(2026, 11, 2, 10, 0))
-    good, bad = new_complaint(city), new_complaint(city)
-    record_breach = sweep._record_breach
-
-    def failing_for_bad(case, commitment, batch):
-        if case.pk == bad.pk:
-            raise RuntimeError("simulated failure for one case")
-        record_breach(case, commitment, batch)
-
-    monkeypatch.setattr(sweep, "_record_breach", failing_for_bad)
+    good, bad = new_complaint(city), _case_in_another_city()
+    # The second city's profile file has gone missing: its case's step cannot read the business hours.
+    Jurisdiction.objects.filter(pk=bad.jurisdiction_id).update(profile=str(tmp_path / "removed.toml"))
     now.set(local(2026, 11, 3, 16, 31))  # PK-ACK-1BD missed on both
     report = sweep.run_sweep()
 
@@ -56,7 +66,7 @@ def test_one_failing_case_is_skipped_and_retried_while_the_others_are_swept(city
     assert bad.commitments.get(purpose=Purpose.ACKNOWLEDGE).state == CommitmentState.PENDING  # nothing half-written
     assert not OutboxMessage.objects.filter(case=bad, kind="standard_missed").exists()
 
-    monkeypatch.setattr(sweep, "_record_breach", record_breach)
+    Jurisdiction.objects.filter(pk=bad.jurisdiction_id).update(profile="pickering")  # the city fixes its profile
     assert sweep.run_sweep().breaches == 1  # the next run records it
     assert bad.commitments.get(purpose=Purpose.ACKNOWLEDGE).state == CommitmentState.BREACHED
     for case in (good, bad):
@@ -80,16 +90,16 @@ def test_a_batch_whose_writes_fail_is_retried_case_by_case(city, now, monkeypatc
         release_at=local(2026, 11, 16, 10, 0),
         dedupe_key=f"follow-up:{first.pk}:1",
     )
-    flush = Batch.flush
+    flush = UnitOfWork.flush
     calls = []
 
-    def fail_first_flush(self, at):
+    def fail_first_flush(self):
         calls.append(len(self.cases))
         if len(calls) == 1:
             raise RuntimeError("simulated write failure")
-        flush(self, at)
+        flush(self)
 
-    monkeypatch.setattr(Batch, "flush", fail_first_flush)
+    monkeypatch.setattr(UnitOfWork, "flush", fail_first_flush)
     report = sweep.run_sweep()
 
     assert calls == [3, 1, 1, 1]  # the whole batch, then each case alone
@@ -101,6 +111,32 @@ def test_a_batch_whose_writes_fail_is_retried_case_by_case(city, now, monkeypatc
         assert case.follow_up_requests == 1
         assert case.next_due_at == local(2026, 11, 17, 16, 30)  # the clock summary follows the new request's clock
         assert not journal.verify(case)
+
+
+def test_a_case_whose_rows_cannot_be_written_waits_while_the_rest_of_its_batch_is_written(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    cases = [new_complaint(city) for _ in range(3)]
+    bad = cases[1]
+    # Request 1 is already on file although the case's count says none was sent (a half-restored backup):
+    # writing request 1 again breaks the one-row-per-number rule, so the batch's writes fail.
+    FollowUpRequest.objects.create(
+        jurisdiction_id=bad.jurisdiction_id, case=bad, number=1, sent_at=local(2026, 11, 16, 9, 0)
+    )
+    now.set(local(2026, 11, 16, 10, 1))  # acknowledgement missed and follow-up request 1 due on every case
+    report = sweep.run_sweep()
+
+    assert report.follow_up_requests == 2
+    assert report.breaches == 2
+    for case in (cases[0], cases[2]):
+        case.refresh_from_db()
+        assert case.follow_up_requests == 1
+        assert case.commitments.get(purpose=Purpose.ACKNOWLEDGE).state == CommitmentState.BREACHED
+        assert not journal.verify(case)
+    bad.refresh_from_db()
+    assert bad.follow_up_requests == 0
+    assert bad.commitments.get(purpose=Purpose.FOLLOW_UP, state=CommitmentState.PENDING)  # left for the next run
+    assert bad.commitments.get(purpose=Purpose.ACKNOWLEDGE).state == CommitmentState.PENDING
+    assert not journal.verify(bad)
 
 
 def test_entries_written_in_a_batch_chain_on_to_the_case_journal(city, now) -> None:

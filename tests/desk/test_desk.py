@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from civicdesk.domain.cases import clocks, services, standing
+from civicdesk.domain.cases import actions, clocks, standing
 from civicdesk.domain.cases.models import Case, Commitment, CommitmentState, Purpose, Status
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
@@ -90,7 +90,7 @@ def test_queue_filters_by_service_and_escalation_step(city, signed_in):
     tree = complaint(city)
     pothole = complaint(city, service="POTHOLE")
     for _ in range(3):
-        services.request_follow_up(case=tree, actor=city.staff("csr.alex"))
+        actions.request_follow_up(case=tree, actor=city.staff("csr.alex"))
     client = signed_in("csr.alex")
     by_service = client.get(reverse("desk:queue", args=["care"]), {"service": city.service("POTHOLE").pk})
     assert display(pothole.reference) in by_service.content.decode()
@@ -237,7 +237,7 @@ def test_a_timeline_on_a_closed_day_is_a_form_error(city, signed_in):
 
 def test_pk_close_closing_with_open_items_is_refused_and_lists_them(city, signed_in):
     case = complaint(city)
-    services.add_item(case=case, actor=city.staff("staff.forestry"), description="Prune the maple")
+    actions.add_item(case=case, actor=city.staff("staff.forestry"), description="Prune the maple")
     response = signed_in("staff.forestry").post(
         case_url(case, "close"), {"close-resolution": "resolved", "close-note": "Done"}
     )
@@ -319,7 +319,7 @@ def test_a_refused_transition_keeps_the_form_open_with_the_error(city, signed_in
 def test_supervisor_sees_the_escalation_that_copied_them(city, signed_in):
     case = complaint(city)
     for _ in range(3):
-        services.request_follow_up(case=case, actor=city.staff("csr.alex"))
+        actions.request_follow_up(case=case, actor=city.staff("csr.alex"))
     page = signed_in("sup.forestry").get(reverse("desk:escalations")).content.decode()
     assert display(case.reference) in page
     assert "supervisor" in page
@@ -328,7 +328,7 @@ def test_supervisor_sees_the_escalation_that_copied_them(city, signed_in):
 
 def test_outstanding_report_and_its_csv_never_name_the_resident(city, signed_in):
     case = complaint(city)
-    services.record_update(
+    actions.record_update(
         case=case,
         actor=city.staff("staff.forestry"),
         update="action_planned",

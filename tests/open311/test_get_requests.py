@@ -29,10 +29,10 @@ def _staff(username: str) -> Any:
 
 
 def _phone_case(city: Any, code: str = "SIGN", **extra: Any) -> Any:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.city.models import Service
 
-    return services.create_case(
+    return actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=_staff("csr.alex"),
         kind="service_request",
@@ -40,7 +40,7 @@ def _phone_case(city: Any, code: str = "SIGN", **extra: Any) -> Any:
         service=Service.objects.get(jurisdiction=city.jurisdiction, code=code),
         description="Caller Sam Okafor says the stop sign at Brock Rd is knocked down",
         address="Brock Rd & Finch Ave",
-        contact=services.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
+        contact=actions.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
         **extra,
     ).case
 
@@ -93,7 +93,7 @@ def test_xml_list_has_service_requests_request_with_the_spec_fields(o311: Open31
 
 def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Open311, city: Any) -> None:
     """PK-ACK-1BD: received Tuesday 10:00 → acknowledged by Wednesday 16:30; then the agreed timeline."""
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "POTHOLE")
@@ -106,12 +106,12 @@ def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Op
     assert request["status_notes"] is None
 
     case = Case.objects.get(reference=request_id)
-    services.acknowledge_case(
+    actions.acknowledge_case(
         case=case, actor=_staff("csr.alex"), message="Roads will inspect the pothole by tomorrow afternoon."
     )
-    services.record_update(case=case, actor=_staff("staff.roads"), update="inspected", note="Inspected: 12 cm deep.")
+    actions.record_update(case=case, actor=_staff("staff.roads"), update="inspected", note="Inspected: 12 cm deep.")
     timeline = NOW + timedelta(days=10)
-    services.record_update(
+    actions.record_update(
         case=case,
         actor=_staff("staff.roads"),
         update="action_planned",
@@ -125,11 +125,11 @@ def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Op
     assert request["status_notes"] == "Crew booked to fill it."
 
     case.refresh_from_db()
-    services.record_update(case=case, actor=_staff("staff.roads"), update="resident_advised", note="Filled today.")
+    actions.record_update(case=case, actor=_staff("staff.roads"), update="resident_advised", note="Filled today.")
     from civicdesk.domain.cases.models import Commitment
 
     Commitment.objects.filter(case=case, purpose="complete").update(state="met", met_at=timesource.now())
-    services.close_case(case=case, actor=_staff("staff.roads"), note="Pothole filled.")
+    actions.close_case(case=case, actor=_staff("staff.roads"), note="Pothole filled.")
     (request,) = o311.get(f"requests/{request_id}.json").json()
     validate("request.json", request)
     assert request["status"] == "closed"
@@ -139,11 +139,11 @@ def test_expected_datetime_notice_and_status_notes_follow_the_standards(o311: Op
 
 
 def test_paused_clocks_have_no_expected_datetime(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "GRAFFITI")
-    services.pause_clocks(case=Case.objects.get(reference=request_id), actor=_staff("care.admin"), reason="Need photo")
+    actions.pause_clocks(case=Case.objects.get(reference=request_id), actor=_staff("care.admin"), reason="Need photo")
     (request,) = o311.get(f"requests/{request_id}.json").json()
     assert request["expected_datetime"] is None
     assert request["service_notice"].endswith("paused while the city waits for information")
@@ -159,7 +159,7 @@ def test_service_request_id_list_overrides_every_other_filter(o311: Open311, cit
 
 
 def test_service_code_and_status_take_comma_lists(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     graffiti, park, pothole = _report(o311, "GRAFFITI"), _report(o311, "PARK"), _report(o311, "POTHOLE")
@@ -168,7 +168,7 @@ def test_service_code_and_status_take_comma_lists(o311: Open311, city: Any) -> N
         park,
     }
     case = Case.objects.get(reference=park)
-    services.redirect_case(case=case, actor=_staff("csr.alex"), reason="Regional road.", redirect_to="Durham Region")
+    actions.redirect_case(case=case, actor=_staff("csr.alex"), reason="Regional road.", redirect_to="Durham Region")
     assert [r["service_request_id"] for r in o311.get("requests.json", status="closed").json()] == [park]
     assert {r["service_request_id"] for r in o311.get("requests.json", status="open,closed").json()} == {
         graffiti,
@@ -224,12 +224,12 @@ def test_page_and_page_size(o311: Open311, city: Any) -> None:
 
 
 def test_updated_after_and_before(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     first, second = _report(o311), _report(o311, "PARK")
     with timesource.frozen_at(NOW + timedelta(hours=2)):
-        services.acknowledge_case(case=Case.objects.get(reference=second), actor=_staff("csr.alex"), message="Noted.")
+        actions.acknowledge_case(case=Case.objects.get(reference=second), actor=_staff("csr.alex"), message="Noted.")
     body = o311.get("requests.json", updated_after="2026-11-17T11:00:00-05:00").json()
     assert [r["service_request_id"] for r in body] == [second]
     body = o311.get("requests.json", updated_before="2026-11-17T11:00:00-05:00").json()
@@ -237,16 +237,16 @@ def test_updated_after_and_before(o311: Open311, city: Any) -> None:
 
 
 def test_extensions_add_channel_duplicate_and_public_notes_only(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     parent_id, duplicate_id = _report(o311, "POTHOLE"), _report(o311, "POTHOLE")
     parent, duplicate = Case.objects.get(reference=parent_id), Case.objects.get(reference=duplicate_id)
-    services.acknowledge_case(case=parent, actor=_staff("csr.alex"), message="Roads will look at it today.")
-    services.record_update(
+    actions.acknowledge_case(case=parent, actor=_staff("csr.alex"), message="Roads will look at it today.")
+    actions.record_update(
         case=parent, actor=_staff("staff.roads"), update="note", note="INTERNAL: crew short-staffed", public=False
     )
-    services.link_duplicate(case=duplicate, actor=_staff("csr.alex"), parent=parent)
+    actions.link_duplicate(case=duplicate, actor=_staff("csr.alex"), parent=parent)
 
     plain = o311.get(f"requests/{parent_id}.json").json()[0]
     assert "notes" not in plain
@@ -314,17 +314,17 @@ def test_list_query_count_does_not_grow_with_rows(o311: Open311, city: Any) -> N
 
 
 def test_servicerequestupdates_for_fixmystreet(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "GRAFFITI")
     case = Case.objects.get(reference=request_id)
     with timesource.frozen_at(NOW + timedelta(hours=1)):
-        services.acknowledge_case(case=case, actor=_staff("csr.alex"), message="Parks will remove it this week.")
+        actions.acknowledge_case(case=case, actor=_staff("csr.alex"), message="Parks will remove it this week.")
     with timesource.frozen_at(NOW + timedelta(hours=3)):
-        services.record_update(case=case, actor=_staff("staff.parks"), update="note", note="private", public=False)
-        services.record_update(case=case, actor=_staff("staff.parks"), update="resident_advised", note="Removed.")
-        services.close_case(case=case, actor=_staff("staff.parks"), note="Graffiti removed.")
+        actions.record_update(case=case, actor=_staff("staff.parks"), update="note", note="private", public=False)
+        actions.record_update(case=case, actor=_staff("staff.parks"), update="resident_advised", note="Removed.")
+        actions.close_case(case=case, actor=_staff("staff.parks"), note="Graffiti removed.")
 
     window = {"start_date": "2026-11-17T10:30:00-05:00", "end_date": "2026-11-17T14:00:00-05:00"}
     with timesource.frozen_at(NOW + timedelta(hours=4)):
@@ -368,7 +368,7 @@ def test_every_list_endpoint_answers_get_and_head(o311: Open311, city: Any, fmt:
 
 
 def test_pages_merge_open_and_closed_requests_in_time_order(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
 
     ids = []
@@ -376,7 +376,7 @@ def test_pages_merge_open_and_closed_requests_in_time_order(o311: Open311, city:
         with timesource.frozen_at(NOW - timedelta(minutes=10 - minute)):
             ids.append(_report(o311))
     for request_id in ids[1::2]:
-        services.redirect_case(
+        actions.redirect_case(
             case=Case.objects.get(reference=request_id),
             actor=_staff("csr.alex"),
             reason="Not ours.",

@@ -404,11 +404,11 @@ def test_boston_311_rows_post_through_open311(o311: Open311, city: Any) -> None:
 
 def test_a_reference_that_is_already_taken_is_drawn_again(o311: Open311, city: Any, monkeypatch: Any) -> None:
     """cases.references draws random numbers; with a million cases about 1 in 90 new ones hits a taken one."""
-    from civicdesk.domain.cases import references, services
+    from civicdesk.domain.cases import references
 
     taken = o311.post(service_code="GRAFFITI", **LOCATION).json()[0]["service_request_id"]
     draws = iter([taken, "123456786"])
-    monkeypatch.setattr(services, "new_reference", lambda: next(draws))
+    monkeypatch.setattr(references, "new_reference", lambda: next(draws))
     assert references.check_digit("123456786") == 0
     response = o311.post(service_code="GRAFFITI", **LOCATION)
     assert response.status_code == 200, response.content

@@ -47,7 +47,7 @@ def _everything(o311: Open311, ids: list[str], token: str) -> list[bytes]:
 
 
 def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311, city: Any) -> None:
-    from civicdesk.domain.cases import services
+    from civicdesk.domain.cases import actions
     from civicdesk.domain.cases.models import Case
     from civicdesk.domain.city.models import Service
     from civicdesk.domain.staff.models import User
@@ -73,15 +73,15 @@ def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311
     case = Case.objects.get(reference=open311_id)
     with timesource.frozen_at(NOW + timedelta(hours=1)):
         # Staff write to the resident by name; the public copy must not carry it.
-        services.acknowledge_case(
+        actions.acknowledge_case(
             case=case, actor=csr, message="Dear Priya Ramanathan, Parks will remove it. Call 905 555 0199 if needed."
         )
-        services.record_update(case=case, actor=parks, update="note", note="INTERNAL: Priya called twice", public=False)
-        services.record_update(
+        actions.record_update(case=case, actor=parks, update="note", note="INTERNAL: Priya called twice", public=False)
+        actions.record_update(
             case=case, actor=parks, update="resident_advised", note="Told priya.r@example.org it is booked."
         )
 
-    phone_case = services.create_case(
+    phone_case = actions.create_case(
         jurisdiction=city.jurisdiction,
         actor=csr,
         kind="complaint",
@@ -89,10 +89,10 @@ def test_no_contact_detail_or_private_note_appears_in_any_response(o311: Open311
         service=Service.objects.get(jurisdiction=city.jurisdiction, code="NOISE"),
         description="Sam Okafor (905-555-0142) reports a barking dog every night",
         address="14 Rosebank Rd",
-        contact=services.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
+        contact=actions.ContactDetails(name="Sam Okafor", email="sam@example.org", phone="905-555-0142"),
     ).case
     with timesource.frozen_at(NOW + timedelta(hours=2)):
-        services.acknowledge_case(case=phone_case, actor=csr, message="Thank you Sam, by-law will attend.")
+        actions.acknowledge_case(case=phone_case, actor=csr, message="Thank you Sam, by-law will attend.")
 
     with timesource.frozen_at(NOW + timedelta(hours=3)):
         bodies = _everything(o311, [open311_id, phone_case.reference], "fms-9001")

@@ -8,7 +8,7 @@ import pytest
 
 from civicdesk.channels.open311 import selectors
 from civicdesk.channels.open311.selectors import Note, Private, Promise, PublicRequest, RequestFilter
-from civicdesk.domain.cases import services, standing
+from civicdesk.domain.cases import actions, standing
 from civicdesk.domain.cases.models import Case, JournalEntry
 from civicdesk.domain.city.models import Service
 from civicdesk.domain.staff.models import User
@@ -23,20 +23,20 @@ def _with_cases(o311: Open311, city: Any) -> None:
         response = o311.post(service_code=code, lat="43.8354", long="-79.0867", description=f"{code} report")
         assert response.status_code == 200, response.content
     csr, care = User.objects.get(username="csr.alex"), User.objects.get(username="care.admin")
-    by_phone = services.create_case(
+    by_phone = actions.create_case(
         jurisdiction=city,
         actor=csr,
         kind="complaint",
         channel="phone",
         service=Service.objects.get(jurisdiction=city, code="POTHOLE"),
         description="Deep pothole, says Sam Okafor",
-        contact=services.ContactDetails(name="Sam Okafor", phone="905-555-0199"),
+        contact=actions.ContactDetails(name="Sam Okafor", phone="905-555-0199"),
         address="Brock Rd",
     ).case
-    services.pause_clocks(case=by_phone, actor=care, reason="Waiting for a photo")
+    actions.pause_clocks(case=by_phone, actor=care, reason="Waiting for a photo")
     closed = Case.objects.get(service__code="GRAFFITI")
-    services.acknowledge_case(case=closed, actor=csr, message="Crew booked.")
-    services.close_case(case=closed, actor=care, note="Painted over.")
+    actions.acknowledge_case(case=closed, actor=csr, message="Crew booked.")
+    actions.close_case(case=closed, actor=care, note="Painted over.")
 
 
 def _plain(case: Case, *, notes: bool) -> PublicRequest:

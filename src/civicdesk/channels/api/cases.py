@@ -3,7 +3,7 @@
 Views stay thin: find the case through the access-checked selectors (404
 when out of scope, so existence never leaks), refuse a role that lacks the
 action's permission (403) before resolving anything else the request names,
-then call the one service function for the transition, which checks again
+then call the one case action for the transition, which checks again
 and writes atomically.
 """
 
@@ -42,7 +42,7 @@ from civicdesk.channels.api.schemas import (
     TimelineIn,
     UpdateIn,
 )
-from civicdesk.domain.cases import access, services
+from civicdesk.domain.cases import access, actions
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import Case, CaseItem
 from civicdesk.domain.cases.references import normalise
@@ -118,7 +118,7 @@ def create_case(
         if service is None:
             raise InvalidInput(f"{jurisdiction.name} has no service with code {payload.service!r}", field="service")
     contact = payload.contact
-    intake = services.create_case(
+    intake = actions.create_case(
         jurisdiction=jurisdiction,
         actor=user,
         kind=payload.kind,
@@ -139,10 +139,10 @@ def create_case(
         language=payload.language,
         interpreter_requested=payload.interpreter_requested,
         feedback_type=payload.feedback_type or "",
-        contact=None if contact is None else services.ContactDetails(**contact.model_dump()),
+        contact=None if contact is None else actions.ContactDetails(**contact.model_dump()),
         idempotency=None
         if idempotency_key is None
-        else services.Idempotency(
+        else actions.Idempotency(
             client=f"user:{user.pk}", key=idempotency_key, request=payload.model_dump(mode="json")
         ),
     )
@@ -196,7 +196,7 @@ def case_journal(request: HttpRequest, reference: str) -> list[Any]:
 def acknowledge(request: HttpRequest, reference: str, payload: AcknowledgeIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.acknowledge_case")
-    services.acknowledge_case(case=case, actor=user, message=payload.message)
+    actions.acknowledge_case(case=case, actor=user, message=payload.message)
     return _out(user, case)
 
 
@@ -207,7 +207,7 @@ def route(request: HttpRequest, reference: str, payload: RouteIn) -> dict[str, A
     department = Department.objects.filter(jurisdiction_id=case.jurisdiction_id, code=payload.department).first()
     if department is None:
         raise InvalidInput(f"no department with code {payload.department!r}", field="department")
-    services.route_case(case=case, actor=user, department=department, reason=payload.reason)
+    actions.route_case(case=case, actor=user, department=department, reason=payload.reason)
     return _out(user, case)
 
 
@@ -220,7 +220,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
         assignee = User.objects.filter(jurisdiction_id=case.jurisdiction_id, username=payload.assignee).first()
         if assignee is None:
             raise InvalidInput(f"no staff member {payload.assignee!r} in this city", field="assignee")
-    services.assign_case(case=case, actor=user, assignee=assignee)
+    actions.assign_case(case=case, actor=user, assignee=assignee)
     return _out(user, case)
 
 
@@ -230,7 +230,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
 def record_update(request: HttpRequest, reference: str, payload: UpdateIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    services.record_update(
+    actions.record_update(
         case=case,
         actor=user,
         update=payload.update,
@@ -245,7 +245,7 @@ def record_update(request: HttpRequest, reference: str, payload: UpdateIn) -> di
 def change_timeline(request: HttpRequest, reference: str, payload: TimelineIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.change_timeline")
-    services.change_timeline(case=case, actor=user, timeline=payload.timeline, reason=payload.reason)
+    actions.change_timeline(case=case, actor=user, timeline=payload.timeline, reason=payload.reason)
     return _out(user, case)
 
 
@@ -257,7 +257,7 @@ def change_timeline(request: HttpRequest, reference: str, payload: TimelineIn) -
 def request_follow_up(request: HttpRequest, reference: str) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.request_follow_up")
-    sent = services.request_follow_up(case=case, actor=user)
+    sent = actions.request_follow_up(case=case, actor=user)
     return Status(
         201,
         {
@@ -274,7 +274,7 @@ def request_follow_up(request: HttpRequest, reference: str) -> Status[dict[str, 
 def add_item(request: HttpRequest, reference: str, payload: ItemIn) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    item = services.add_item(case=case, actor=user, description=payload.description)
+    item = actions.add_item(case=case, actor=user, description=payload.description)
     return Status(201, selectors.item_data(item))
 
 
@@ -287,7 +287,7 @@ def complete_item(
     item = CaseItem.objects.select_related("case").filter(case=case, pk=item_id).first()
     if item is None:
         raise NotFound(f"case {case.reference} has no item {item_id}")
-    item = services.complete_item(item=item, actor=user, note=payload.note if payload is not None else "")
+    item = actions.complete_item(item=item, actor=user, note=payload.note if payload is not None else "")
     return selectors.item_data(CaseItem.objects.select_related("done_by").get(pk=item.pk))
 
 
@@ -295,7 +295,7 @@ def complete_item(
 def pause(request: HttpRequest, reference: str, payload: PauseIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    services.pause_clocks(case=case, actor=user, reason=payload.reason)
+    actions.pause_clocks(case=case, actor=user, reason=payload.reason)
     return _out(user, case)
 
 
@@ -303,7 +303,7 @@ def pause(request: HttpRequest, reference: str, payload: PauseIn) -> dict[str, A
 def resume(request: HttpRequest, reference: str) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    services.resume_clocks(case=case, actor=user)
+    actions.resume_clocks(case=case, actor=user)
     return _out(user, case)
 
 
@@ -315,7 +315,7 @@ def duplicate_of(request: HttpRequest, reference: str, payload: DuplicateIn) -> 
     parent = access.cases_visible_to(user).filter(reference=stored).first() if stored else None
     if parent is None:
         raise InvalidInput(f"no case {payload.parent!r} that you can see", field="parent")
-    services.link_duplicate(case=case, actor=user, parent=parent)
+    actions.link_duplicate(case=case, actor=user, parent=parent)
     return _out(user, case)
 
 
@@ -325,7 +325,7 @@ def duplicate_of(request: HttpRequest, reference: str, payload: DuplicateIn) -> 
 def redirect(request: HttpRequest, reference: str, payload: RedirectIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.close_case")
-    services.redirect_case(case=case, actor=user, reason=payload.reason, redirect_to=payload.redirect_to)
+    actions.redirect_case(case=case, actor=user, reason=payload.reason, redirect_to=payload.redirect_to)
     return _out(user, case)
 
 
@@ -335,7 +335,7 @@ def redirect(request: HttpRequest, reference: str, payload: RedirectIn) -> dict[
 def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.close_case")
-    services.close_case(case=case, actor=user, note=payload.note, resolution=payload.resolution)
+    actions.close_case(case=case, actor=user, note=payload.note, resolution=payload.resolution)
     return _out(user, case)
 
 
@@ -343,5 +343,5 @@ def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, A
 def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.close_case")
-    services.reopen_case(case=case, actor=user, reason=payload.reason)
+    actions.reopen_case(case=case, actor=user, reason=payload.reason)
     return _out(user, case)

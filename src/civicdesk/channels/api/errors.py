@@ -1,7 +1,7 @@
 """Every refusal as one JSON shape: ``{"error": {"code", "message", "field"?, "rule"?, "details"?}}``.
 
 Bad input is a 4xx naming the field (DESIGN.md "Bad input"): the case
-services' :class:`CaseError` keep their status and body; ninja's and
+actions' :class:`CaseError` keep their status and body; ninja's and
 pydantic's validation errors, unparseable JSON and missing credentials are
 translated into the same shape.
 """

@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from civicdesk.domain.cases.actions import recompute
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.city import profiles
 from civicdesk.domain.city.models import Jurisdiction, validate_profile_name
@@ -97,7 +98,6 @@ class JurisdictionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise PermissionDenied
         form = ChangeProfileForm(request.POST or None, initial={"profile": city.profile})
         if request.method == "POST" and form.is_valid():
-            from civicdesk.domain.cases.actions import recompute  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
             profile = form.cleaned_data["profile"]
             profiles.profile_named.cache_clear()  # the city's own file may have been edited: read it as it is now

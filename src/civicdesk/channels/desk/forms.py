@@ -1,4 +1,4 @@
-"""Forms of the staff desk. Each transition form is posted on its own; the service function is the real check."""
+"""Forms of the staff desk. Each transition form is posted on its own; the case action is the real check."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from civicdesk.channels.desk import selectors
 from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateInput, DateTimeLocalInput
 from civicdesk.channels.ui.wording import language_name
 from civicdesk.domain.cases import standing
+from civicdesk.domain.cases.actions import UPDATE_ACTIONS
 from civicdesk.domain.cases.models import Channel, FeedbackType, Kind, Resolution
-from civicdesk.domain.cases.services import UPDATE_ACTIONS
 from civicdesk.domain.cases.standing import STATE_LABELS
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
 from civicdesk.domain.staff.models import User

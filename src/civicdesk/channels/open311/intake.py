@@ -1,6 +1,6 @@
 """POST requests: check a report the way the spec describes it, then make it a case like every other channel.
 
-The case is created by :func:`civicdesk.domain.cases.services.create_case` (channel
+The case is created by :func:`civicdesk.domain.cases.actions.create_case` (channel
 ``open311``, no staff actor, labelled "<client> via Open311"), so it gets the
 same commitments, routing and journal as a phone call. What only Open311
 carries goes to a :class:`Submission` in the same transaction. A retry with
@@ -25,7 +25,7 @@ from civicdesk.channels.open311 import media, params
 from civicdesk.channels.open311.errors import Open311Error, Problems, bad_request, not_found
 from civicdesk.channels.open311.models import ApiKey, Datatype, ServiceAttribute, Submission
 from civicdesk.channels.open311.selectors import public_service, questions
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Case, Kind
 from civicdesk.domain.city.models import Jurisdiction, Service
 from civicdesk.platform import config, timesource
@@ -46,7 +46,7 @@ class Report:
     address: str = ""
     address_id: str = ""
     answers: dict[str, Any] = field(default_factory=dict)
-    contact: services.ContactDetails | None = None
+    contact: actions.ContactDetails | None = None
     device_id: str = ""
     account_id: str = ""
     media_url: str = ""
@@ -179,7 +179,7 @@ def _contact(form: QueryDict, report: Report, problems: Problems) -> None:
     report.account_id = _limited(form, "account_id", 200, problems)
     name = f"{first} {last}".strip()
     if name or email or phone:
-        report.contact = services.ContactDetails(name=name, email=email, phone=phone)
+        report.contact = actions.ContactDetails(name=name, email=email, phone=phone)
 
 
 def read_report(request: HttpRequest, form: QueryDict, jurisdiction: Jurisdiction) -> Report:
@@ -231,7 +231,7 @@ def _fingerprint(form: QueryDict, report: Report) -> dict[str, Any]:
 def submit(*, jurisdiction: Jurisdiction, api_key: ApiKey, form: QueryDict, report: Report) -> tuple[Case, bool]:
     """Create the case (or find the one a retry already made); return it and whether it is new."""
     idempotency = (
-        services.Idempotency(client=f"open311:{api_key.pk}", key=report.token, request=_fingerprint(form, report))
+        actions.Idempotency(client=f"open311:{api_key.pk}", key=report.token, request=_fingerprint(form, report))
         if report.token
         else None
     )
@@ -239,12 +239,12 @@ def submit(*, jurisdiction: Jurisdiction, api_key: ApiKey, form: QueryDict, repo
 
 
 def _create(
-    jurisdiction: Jurisdiction, api_key: ApiKey, report: Report, idempotency: services.Idempotency | None
+    jurisdiction: Jurisdiction, api_key: ApiKey, report: Report, idempotency: actions.Idempotency | None
 ) -> tuple[Case, bool]:
     stored: str | None = None
     try:
         with transaction.atomic():
-            intake = services.create_case(
+            intake = actions.create_case(
                 jurisdiction=jurisdiction,
                 actor=None,
                 actor_label=f"{api_key.client_name} via Open311"[:120],

@@ -1,7 +1,7 @@
 """The public portal: report to the city, get a reference, look up its status. No sign-in (PK-CHANNELS web form).
 
-Cases are created with :func:`civicdesk.domain.cases.services.create_case` like every
-other channel; the confirmation email is queued to the outbox in the same
+Cases are created with :func:`civicdesk.domain.cases.actions.create_case` like every
+other channel; it queues the resident's receipt email to the outbox in the same
 transaction.
 """
 
@@ -10,18 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
 from civicdesk.channels.ui import wording
-from civicdesk.domain.cases import clocks, notifications, services
+from civicdesk.domain.cases import actions, clocks, notifications
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
 from civicdesk.domain.cases.references import display
@@ -44,7 +43,7 @@ def _city_context(jurisdiction: Jurisdiction) -> dict[str, Any]:
         "next_opening": profile.calendar.next_opening(now),
         "promises": _promised(profile, Kind.SERVICE_REQUEST, now),
         "complaint_promises": _promised(profile, Kind.COMPLAINT, now),
-        "ombudsman": services.ombudsman_information(jurisdiction),
+        "ombudsman": actions.ombudsman_information(jurisdiction),
     }
 
 
@@ -120,73 +119,39 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         description += "\n\n" + _("Interpreter or translated documents requested in: %(language)s") % {
             "language": data["interpreter_language"].strip()
         }
-    contact = services.ContactDetails(
+    contact = actions.ContactDetails(
         name=data["name"],
         email=data["email"],
         phone=data["phone"],
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
     )
-    with transaction.atomic():
-        intake = services.create_case(
-            jurisdiction=city,
-            actor=None,
-            actor_label=ACTOR_LABEL,
-            kind=kind,
-            channel="web",
-            description=description,
-            service=data["service"],
-            contact=None if contact.empty else contact,
-            feedback_type=feedback_type,
-            occurred_at=data["occurred_at"],
-            people_involved=data["people_involved"],
-            outcome_sought=data["outcome_sought"],
-            address=data["address"],
-            safety_threat=data["safety_threat"],
-            language=data["language"],
-            interpreter_requested=data["interpreter_requested"],
-        )
-        _queue_receipt(request, intake.case)
+    intake = actions.create_case(
+        jurisdiction=city,
+        actor=None,
+        actor_label=ACTOR_LABEL,
+        kind=kind,
+        channel="web",
+        description=description,
+        service=data["service"],
+        contact=None if contact.empty else contact,
+        feedback_type=feedback_type,
+        occurred_at=data["occurred_at"],
+        people_involved=data["people_involved"],
+        outcome_sought=data["outcome_sought"],
+        address=data["address"],
+        safety_threat=data["safety_threat"],
+        language=data["language"],
+        interpreter_requested=data["interpreter_requested"],
+        receipt=actions.Receipt(status_url=request.build_absolute_uri(reverse("portal:status"))),
+    )
     return intake.case
 
 
-def _queue_receipt(request: HttpRequest, case: Case) -> None:
-    """The confirmation email with the reference number, in the resident's language, through the outbox."""
-    if case.contact is None or not case.contact.email:
-        return
-    with translation.override(case.language):
-        expected = _expected_text(case)
-        body = "\n\n".join(
-            part
-            for part in (
-                _("Thank you for contacting %(city)s.") % {"city": case.jurisdiction.name},
-                _("Your reference number is %(reference)s. Please keep it.") % {"reference": display(case.reference)},
-                expected,
-                _(
-                    "You can check the status at any time at %(url)s with this reference and your email address or phone number."
-                )
-                % {"url": request.build_absolute_uri(reverse("portal:status"))},
-            )
-            if part
-        )
-        subject = _("Your reference number: %(reference)s") % {"reference": display(case.reference)}
-    notifications.to_resident(case, kind="receipt", subject=subject, body=body, dedupe=f"receipt:{case.pk}")
-
-
 def _expected_text(case: Case) -> str:
-    profile = clocks.profile_for(case.jurisdiction)
-    if case.kind == Kind.FEEDBACK:
-        return _("Thank you for your feedback: it is recorded and shared with the department. No reply is owed.")
-    if not case.investigate:
-        return _(
-            "Anonymous complaints are recorded but not investigated unless they are an immediate threat to safety."
-        )
+    """What the confirmation page tells the resident to expect: the same words as their receipt email."""
     acknowledge = case.commitments.filter(purpose=Purpose.ACKNOWLEDGE).order_by("due_at").first()
-    if acknowledge is None:
-        return ""
-    return _("We will acknowledge it by %(due)s, and tell you the action planned and its timeline.") % {
-        "due": wording.local_datetime(acknowledge.due_at, profile)
-    }
+    return notifications.expected_reply(case, acknowledge_by=acknowledge.due_at if acknowledge else None)
 
 
 @never_cache
@@ -246,7 +211,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "result": result,
         "reference": display(result.case.reference) if result else "",
         "city": city,
-        "ombudsman": services.ombudsman_information(city)
+        "ombudsman": actions.ombudsman_information(city)
         if city and result and result.case.kind == Kind.COMPLAINT
         else "",
     }

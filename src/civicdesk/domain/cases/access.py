@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from civicdesk.domain.cases.errors import NotAllowed
 from civicdesk.domain.cases.models import Case
+from civicdesk.domain.city.models import Department, Division
 from civicdesk.domain.staff.models import User
 
 
@@ -29,8 +30,6 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 def departments_of(user: User) -> set[int]:
     """The departments whose cases a department role works: their own, those they direct, those of divisions they head."""
-    from civicdesk.domain.city.models import Department, Division
-
     ids = {user.department_id} if user.department_id else set()
     ids.update(Department.objects.filter(director=user).values_list("pk", flat=True))
     ids.update(Division.objects.filter(supervisor=user).values_list("department_id", flat=True))

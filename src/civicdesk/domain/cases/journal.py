@@ -1,10 +1,9 @@
 """The case journal: append-only, each entry hash-chained to the previous one of the same case.
 
-``append`` must run inside the transaction of the change it records, with the
-case row locked (every service function locks it first), so sequence numbers
-never collide and the chain never forks. The locked case instance remembers
-the last entry it appended (or that it is new and has none), so a transition
-that writes several entries reads the chain's end once.
+``append`` adds an entry to the unit of work of the change it records; the
+unit of work holds the case locked and knows the chain's end, so sequence
+numbers never collide, the chain never forks, and a change that writes
+several entries reads the chain's end once.
 """
 
 from __future__ import annotations
@@ -12,15 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from typing import Any
 
 from civicdesk.domain.cases.models import Case, JournalEntry
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.staff.models import User
-from civicdesk.platform import timesource
-
-if TYPE_CHECKING:
-    from civicdesk.domain.cases.batch import Batch
 
 GENESIS = "0" * 64
 
@@ -56,6 +52,7 @@ def actor_label_for(actor: User | None, fallback: str) -> str:
 
 def append(
     *,
+    work: UnitOfWork,
     case: Case,
     action: str,
     actor: User | None,
@@ -63,16 +60,15 @@ def append(
     note: str = "",
     public: bool = False,
     data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-    batch: Batch | None = None,
 ) -> JournalEntry:
-    """Chain a new entry onto ``case``'s journal; with a ``batch`` it is written when the batch is flushed."""
-    sequence, previous_hash = _next_link(case)
+    """Chain a new entry onto ``case``'s journal, dated at the unit of work's instant; written at its flush."""
+    tail = work.journal_tail(case)
+    sequence, previous_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
     entry = JournalEntry(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         sequence=sequence,
-        at=(at or timesource.now()).astimezone(UTC),
+        at=work.now.astimezone(UTC),
         actor=actor,
         actor_label=actor_label or actor_label_for(actor, "system"),
         action=action,
@@ -82,33 +78,8 @@ def append(
         previous_hash=previous_hash,
     )
     entry.hash = entry_hash(entry, case.reference)
-    if batch is not None:
-        batch.add_journal(entry)
-    else:
-        entry.save()
-    remember_tail(case, entry.sequence, entry.hash)
+    work.add_journal_entry(entry)
     return entry
-
-
-TAIL = "_journal_tail"  # on a locked (or just created) case instance: (last sequence, its hash)
-
-
-def remember_tail(case: Case, sequence: int, digest: str) -> None:
-    """``case`` (locked, or created in this transaction) ends at entry ``sequence`` with hash ``digest``."""
-    case.__dict__[TAIL] = (sequence, digest)
-
-
-def starts_empty(case: Case) -> None:
-    """``case`` was created in this transaction: its first entry needs no look-up."""
-    remember_tail(case, 0, GENESIS)
-
-
-def _next_link(case: Case) -> tuple[int, str]:
-    tail = case.__dict__.get(TAIL)
-    if tail is None:
-        last = JournalEntry.objects.filter(case=case).order_by("-sequence").values_list("sequence", "hash").first()
-        tail = (last[0], last[1]) if last else (0, GENESIS)
-    return tail[0] + 1, tail[1]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A :class:`Case` is one contact from a resident (PK-DEF). What the city has
 promised on it are :class:`Commitment` rows ("clocks are rows", DESIGN.md),
 each set by a standard of the jurisdiction's profile. Everything that happens
 is a :class:`JournalEntry`, hash-chained per case. Rows here are written only
-by the service functions in :mod:`civicdesk.domain.cases.services`.
+by the case actions in :mod:`civicdesk.domain.cases.actions`, through their unit of work.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class Case(models.Model):
         verbose_name=_("duplicate of"),
     )
     follow_up_requests = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
-    # A summary of the commitments, kept in step by every transition (clocks.refresh) so
+    # A summary of the commitments, kept in step by every action's unit of work so
     # queues sort and count by index at any size instead of scanning commitments.
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
     owed_since = models.DateTimeField(
@@ -202,6 +202,15 @@ class CommitmentState(models.TextChoices):
 
 
 OPEN_COMMITMENT_STATES = (CommitmentState.PENDING, CommitmentState.PAUSED, CommitmentState.BREACHED)
+# Purposes whose action is still owed after the deadline passed: closing waits for them (PK-CLOSE).
+OWED_AFTER_BREACH = (
+    Purpose.ACKNOWLEDGE,
+    Purpose.INSPECT,
+    Purpose.RESPOND,
+    Purpose.INTERIM,
+    Purpose.CALLBACK,
+    Purpose.COMPLETE,
+)
 
 
 class Commitment(models.Model):

@@ -1,4 +1,4 @@
-"""Notifications a case change causes, queued to the outbox in the change's transaction.
+"""Notifications a case change causes, queued to the outbox in the change's unit of work.
 
 Residents' messages are released at once. Staff-facing reminders and
 escalations are released in the jurisdiction's business hours, never at
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from civicdesk.domain.cases import clocks
-from civicdesk.domain.cases.models import Case, FollowUpRequest
+from civicdesk.domain.cases.models import Case, FollowUpRequest, Kind
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
 from civicdesk.domain.staff.models import User
-from civicdesk.platform import timesource
-
-if TYPE_CHECKING:
-    from civicdesk.domain.cases.batch import Batch
 
 
 def business_hours_release(case: Case, now: datetime) -> datetime:
@@ -28,14 +28,13 @@ def business_hours_release(case: Case, now: datetime) -> datetime:
 
 
 def to_resident(
-    case: Case, *, kind: str, subject: str, body: str, dedupe: str | None, rule: str = ""
-) -> OutboxMessage | None:
-    """Queue a message to the case's contact, if they left an email address."""
+    *, work: UnitOfWork, case: Case, kind: str, subject: str, body: str, dedupe: str | None, rule: str = ""
+) -> bool:
+    """Queue a message to the case's contact; ``False`` (nothing queued) if they left no email address."""
     contact = case.contact
     if contact is None or not contact.email:
-        return None
-    now = timesource.now()
-    return OutboxMessage.objects.create(
+        return False
+    message = OutboxMessage(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         kind=kind,
@@ -45,31 +44,27 @@ def to_resident(
         subject=subject,
         body=body,
         language=case.language,
-        created_at=now,
-        release_at=now,
+        created_at=work.now,
+        release_at=work.now,
         dedupe_key=dedupe,
     )
+    work.queue_message(message)
+    return True
 
 
 def to_staff(
-    case: Case,
     *,
+    work: UnitOfWork,
+    case: Case,
     kind: str,
     rule: str,
     subject: str,
     body: str,
     cc: Iterable[User] = (),
     dedupe: str | None,
-    batch: Batch | None = None,
-) -> OutboxMessage | None:
-    """Queue a message to whoever is responsible for the case, held until business hours.
-
-    With a ``batch`` the message is written (or dropped as already queued) when the batch is flushed.
-    """
-    if batch is None and dedupe and OutboxMessage.objects.filter(dedupe_key=dedupe).exists():
-        return None
+) -> None:
+    """Queue a message to whoever is responsible for the case, held until business hours."""
     recipient, address = responsible_staff(case)
-    now = timesource.now()
     message = OutboxMessage(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
@@ -80,18 +75,11 @@ def to_staff(
         recipient_address=address,
         subject=subject,
         body=body,
-        created_at=now,
-        release_at=business_hours_release(case, now),
+        created_at=work.now,
+        release_at=business_hours_release(case, work.now),
         dedupe_key=dedupe,
     )
-    copies = [u for u in cc if u != recipient]
-    if batch is not None:
-        batch.add_message(message, copies)
-        return message
-    message.save()
-    if copies:
-        message.cc_users.set(copies)
-    return message
+    work.queue_message(message, copies=[u for u in cc if u != recipient])
 
 
 def responsible_staff(case: Case) -> tuple[User | None, str]:
@@ -124,7 +112,7 @@ def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
     return people
 
 
-def follow_up_request(case: Case, request: FollowUpRequest, copied: list[User], *, batch: Batch | None = None) -> None:
+def follow_up_request(*, work: UnitOfWork, case: Case, request: FollowUpRequest, copied: list[User]) -> None:
     copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
     body = (
         f"Customer Care follow-up request {request.number} for case {case.reference}: "
@@ -134,12 +122,50 @@ def follow_up_request(case: Case, request: FollowUpRequest, copied: list[User], 
     if copies:
         body += f"\n\nCopied: {copies}."
     to_staff(
-        case,
+        work=work,
+        case=case,
         kind="follow_up_request",
         rule="PK-ESC" if request.number > 1 else "PK-FOLLOW",
         subject=f"Follow-up request {request.number}: case {case.reference}",
         body=body,
         cc=copied,
         dedupe=f"follow-up:{case.pk}:{request.number}",
-        batch=batch,
     )
+
+
+def receipt(*, work: UnitOfWork, case: Case, status_url: str, acknowledge_by: datetime | None) -> bool:
+    """The confirmation email with the reference number, in the resident's language; ``False`` if they left no email."""
+    if case.contact is None or not case.contact.email:
+        return False
+    with translation.override(case.language):
+        body = "\n\n".join(
+            part
+            for part in (
+                _("Thank you for contacting %(city)s.") % {"city": case.jurisdiction.name},
+                _("Your reference number is %(reference)s. Please keep it.") % {"reference": display(case.reference)},
+                expected_reply(case, acknowledge_by=acknowledge_by),
+                _(
+                    "You can check the status at any time at %(url)s with this reference and your email address or phone number."
+                )
+                % {"url": status_url},
+            )
+            if part
+        )
+        subject = _("Your reference number: %(reference)s") % {"reference": display(case.reference)}
+    return to_resident(work=work, case=case, kind="receipt", subject=subject, body=body, dedupe=f"receipt:{case.pk}")
+
+
+def expected_reply(case: Case, *, acknowledge_by: datetime | None) -> str:
+    """What a resident who just reported may expect, in the active language (PK-DEF, PK-ANON, PK-ACK-1BD)."""
+    if case.kind == Kind.FEEDBACK:
+        return _("Thank you for your feedback: it is recorded and shared with the department. No reply is owed.")
+    if not case.investigate:
+        return _(
+            "Anonymous complaints are recorded but not investigated unless they are an immediate threat to safety."
+        )
+    if acknowledge_by is None:
+        return ""
+    local = acknowledge_by.astimezone(clocks.profile_for(case.jurisdiction).calendar.tz)
+    return _("We will acknowledge it by %(due)s, and tell you the action planned and its timeline.") % {
+        "due": f"{formats.date_format(local, 'l j F Y')}, {formats.time_format(local, 'TIME_FORMAT')}"
+    }

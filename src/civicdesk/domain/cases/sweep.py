@@ -4,8 +4,9 @@ Run every 30 seconds by ``civicdesk worker`` and on demand by
 ``civicdesk sweep --once``. It selects due rows by the (state, due_at) index
 and works through them in batches, one transaction each: the batch's cases
 are locked (``SKIP LOCKED`` on PostgreSQL: a case another sweep holds is left
-for the next run), each due clock still pending is claimed, and the steps are
-built in memory (:class:`civicdesk.domain.cases.batch.Batch`) and written with a few
+for the next run), each due clock still pending is claimed, and the public
+actions build their steps in one unit of work for the batch
+(:class:`civicdesk.domain.cases.unit_of_work.UnitOfWork`), written with a few
 statements per batch, the claim being a compare-and-set (``UPDATE … WHERE
 state = 'pending'``) that must take every clock or roll the batch back. So two
 sweeps on two machines never record the same step twice. After downtime it
@@ -22,11 +23,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import groupby
 
-from django.db import transaction
-
-from civicdesk.domain.cases import journal, notifications
-from civicdesk.domain.cases.batch import Batch
-from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, Purpose, Status
+from civicdesk.domain.cases import actions
+from civicdesk.domain.cases.models import Case, Commitment, CommitmentState, Purpose
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.outbox.release import release_due_messages
 from civicdesk.platform import timesource
 
@@ -88,113 +87,48 @@ def run_sweep(*, now: datetime | None = None, batch_size: int = 200) -> SweepRep
     return report
 
 
-CASE_RELATIONS = ("jurisdiction", "assignee", "department__director", "service__division__supervisor")
-
-
 def _sweep_batch(due: list[tuple[int, int]], now: datetime, passed_over: set[int]) -> SweepReport:
-    """One transaction: lock the cases of ``due`` clocks, build every step in memory, write them together."""
+    """One transaction: lock the cases of ``due`` clocks, build every step in one unit of work, write them together."""
     report = SweepReport()
-    with transaction.atomic():
-        case_ids = sorted({case_id for _, case_id in due})  # every sweep locks in the same order
-        cases = list(
-            Case.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related(*CASE_RELATIONS)
-            .filter(pk__in=case_ids)
-            .order_by("pk")
-        )
+    with UnitOfWork.atomic(now=now) as work:
+        cases = work.lock({case_id for _, case_id in due}, skip_locked=True)
         locked = {case.pk for case in cases}
         passed_over.update(pk for pk, case_id in due if case_id not in locked)  # another sweep has it now
-        batch = Batch.load(cases)
         wanted = {pk for pk, case_id in due if case_id in locked}
         due_per_case = Counter(case_id for _, case_id in due)
         for case in cases:
-            # Re-read under the lock: a clock another sweep took since our select is no longer pending.
+            # Read under the lock: a clock another sweep took since our select is no longer pending.
             still_due = [
                 c
-                for c in batch.open_for(case)
+                for c in work.open_commitments(case)
                 if c.pk in wanted and c.state == CommitmentState.PENDING and c.due_at <= now
             ]
             report.claimed_elsewhere += due_per_case[case.pk] - len(still_due)
             steps = SweepReport()
             try:
                 for commitment in still_due:
-                    _process(case, commitment, now, batch, steps)
+                    _step(work, case, commitment, steps)
             except Exception:
                 # One bad case must not stop the sweep for every other case.
                 logger.exception("sweep: case %s failed", case.pk)
-                batch.discard(case.pk)
+                work.discard(case.pk)
                 passed_over.update(c.pk for c in still_due)
                 continue
             report.add(steps)
-        batch.flush(now)
     return report
 
 
-def _process(case: Case, commitment: Commitment, now: datetime, batch: Batch, report: SweepReport) -> None:
-    """Record what ``commitment`` falling due means for ``case`` (both locked, in ``batch``)."""
-    from civicdesk.domain.cases.services import _send_follow_up_request
-
-    batch.claim(commitment)
-    if case.status != Status.OPEN:
-        commitment.state = CommitmentState.CANCELLED
-        batch.changed(commitment, "state")
+def _step(work: UnitOfWork, case: Case, commitment: Commitment, report: SweepReport) -> None:
+    """Claim ``commitment`` and record what its falling due means for ``case``, through the public actions."""
+    work.claim(commitment)
+    if not case.is_open:
+        actions.closing.end_clock(work=work, case=case, commitment=commitment)
     elif commitment.purpose == Purpose.FOLLOW_UP:
-        _send_follow_up_request(case, actor=None, at=commitment.due_at, batch=batch)
+        actions.escalation.send_follow_up_request(work=work, case=case, actor=None, at=commitment.due_at)
         report.follow_up_requests += 1
     elif commitment.purpose == Purpose.TIMELINE_NOTICE:
-        _raise_timeline_notice(case, commitment, now, batch)
+        actions.breaches.raise_timeline_notice(work=work, case=case, commitment=commitment)
         report.timeline_notices += 1
     else:
-        _record_breach(case, commitment, batch)
+        actions.breaches.record_breach(work=work, case=case, commitment=commitment)
         report.breaches += 1
-
-
-def _record_breach(case: Case, commitment: Commitment, batch: Batch) -> None:
-    journal.append(
-        case=case,
-        action=Action.COMMITMENT_BREACHED,
-        actor=None,
-        actor_label="sweep",
-        data={"standard": commitment.standard, "purpose": commitment.purpose, "due_at": commitment.due_at.isoformat()},
-        batch=batch,
-    )
-    notifications.to_staff(
-        case,
-        kind="standard_missed",
-        rule=commitment.standard,
-        subject=f"Case {case.reference}: {commitment.get_purpose_display()} is overdue ({commitment.standard})",
-        body=f"The standard {commitment.standard} fell due at {commitment.due_at.isoformat()} and is not met.",
-        dedupe=f"breach:{commitment.pk}",
-        batch=batch,
-    )
-
-
-def _raise_timeline_notice(case: Case, commitment: Commitment, now: datetime, batch: Batch) -> None:
-    """PK-MISS: a week before the anticipated completion, ask staff to tell the resident if it will slip."""
-    commitment.state = CommitmentState.MET
-    commitment.met_at = now
-    batch.changed(commitment, "state", "met_at")
-    completion = next(
-        (c for c in batch.open_for(case) if c.purpose == Purpose.COMPLETE and c.state == CommitmentState.PENDING),
-        None,
-    )
-    journal.append(
-        case=case,
-        action=Action.TIMELINE_NOTICE_DUE,
-        actor=None,
-        actor_label="sweep",
-        data={"standard": commitment.standard, "completion_due": completion.due_at.isoformat() if completion else None},
-        batch=batch,
-    )
-    notifications.to_staff(
-        case,
-        kind="timeline_notice",
-        rule=commitment.standard,
-        subject=f"Case {case.reference}: completion due in a week — tell the resident now if it will slip",
-        body=(
-            "If the timeline cannot be met, record a new timeline with the reason; the resident and "
-            f"interested parties are told ({commitment.standard})."
-        ),
-        dedupe=f"notice:{commitment.pk}",
-        batch=batch,
-    )

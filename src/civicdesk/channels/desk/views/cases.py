@@ -1,7 +1,7 @@
 """The case page and every transition on it, each a plain form post (works without JavaScript).
 
-A transition binds its form, calls the one service function for that change
-(:mod:`civicdesk.domain.cases.services`) and redirects back on success. A refusal
+A transition binds its form, calls the one case action for that change
+(:mod:`civicdesk.domain.cases.actions`) and redirects back on success. A refusal
 re-renders the page with the failed form open and an error summary linked to
 its fields; closing with open items lists them (PK-CLOSE).
 """
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from civicdesk.channels.desk import forms as desk_forms
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
-from civicdesk.domain.cases import access, services, standing
+from civicdesk.domain.cases import access, actions, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Case, CaseItem, CommitmentState, Purpose, Status
 from civicdesk.domain.cases.references import display, normalise
@@ -140,7 +140,7 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
         c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
         for c in commitments
     )
-    actions = []
+    allowed = []
     for action, transition in TRANSITIONS.items():
         if not user.has_perm(transition.permission):
             continue
@@ -154,8 +154,8 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
             continue
         if action == "resume" and CommitmentState.PAUSED not in states:
             continue
-        actions.append(action)
-    return actions
+        allowed.append(action)
+    return allowed
 
 
 def _case_or_404(request: DeskRequest, reference: str) -> Case:
@@ -181,9 +181,9 @@ def _render_case(
     stands = standing.standing_of(
         case, selectors.horizons(case.jurisdiction, timesource.now()), commitments=commitments
     )
-    actions = available(request.user, case, commitments)
+    allowed = available(request.user, case, commitments)
     action_forms = []
-    for action in actions:
+    for action in allowed:
         form = failed_form if action == failed and failed_form is not None else _form_for(action, case)
         transition = TRANSITIONS[action]
         action_forms.append({"action": action, "title": transition.title, "button": transition.button, "form": form})
@@ -217,9 +217,9 @@ def _render_case(
             "failed": failed,
             "failed_form": failed_form,
             "details": details or [],
-            "can_complete_items": "item" in actions,
+            "can_complete_items": "item" in allowed,
             "missing": [standing.DETAIL_LABELS[k] for k in standing.missing_details_of(case)] if case.is_open else [],
-            "ombudsman": services.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
+            "ombudsman": actions.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
         },
         status=status,
     )
@@ -282,17 +282,17 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
     data = form.cleaned_data
     match action:
         case "acknowledge":
-            services.acknowledge_case(case=case, actor=user, message=data["message"])
+            actions.acknowledge_case(case=case, actor=user, message=data["message"])
         case "route":
-            services.route_case(case=case, actor=user, department=data["department"], reason=data["reason"])
+            actions.route_case(case=case, actor=user, department=data["department"], reason=data["reason"])
         case "assign":
-            services.assign_case(case=case, actor=user, assignee=data["assignee"])
+            actions.assign_case(case=case, actor=user, assignee=data["assignee"])
         case "update":
             day = data["timeline"]
             timeline = _closing(case, day, form, "timeline") if day else None
             if day and timeline is None:
                 return
-            services.record_update(
+            actions.record_update(
                 case=case,
                 actor=user,
                 update=data["update"],
@@ -304,28 +304,28 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
             timeline = _closing(case, data["timeline"], form, "timeline")
             if timeline is None:
                 return
-            services.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
+            actions.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
         case "follow_up":
-            services.request_follow_up(case=case, actor=user)
+            actions.request_follow_up(case=case, actor=user)
         case "item":
-            services.add_item(case=case, actor=user, description=data["description"])
+            actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
-            services.pause_clocks(case=case, actor=user, reason=data["reason"])
+            actions.pause_clocks(case=case, actor=user, reason=data["reason"])
         case "resume":
-            services.resume_clocks(case=case, actor=user)
+            actions.resume_clocks(case=case, actor=user)
         case "duplicate":
             stored = normalise(data["parent"])
             parent = access.cases_visible_to(user).filter(reference=stored).first() if stored else None
             if parent is None:
                 form.add_error("parent", _("No case with that reference that you can see."))
                 return
-            services.link_duplicate(case=case, actor=user, parent=parent)
+            actions.link_duplicate(case=case, actor=user, parent=parent)
         case "redirect":
-            services.redirect_case(case=case, actor=user, reason=data["reason"], redirect_to=data["redirect_to"])
+            actions.redirect_case(case=case, actor=user, reason=data["reason"], redirect_to=data["redirect_to"])
         case "close":
-            services.close_case(case=case, actor=user, note=data["note"], resolution=data["resolution"])
+            actions.close_case(case=case, actor=user, note=data["note"], resolution=data["resolution"])
         case "reopen":
-            services.reopen_case(case=case, actor=user, reason=data["reason"])
+            actions.reopen_case(case=case, actor=user, reason=data["reason"])
 
 
 @require_POST
@@ -362,7 +362,7 @@ def complete_item(request: DeskRequest, reference: str, item: int) -> HttpRespon
     form = desk_forms.CompleteItemForm(request.POST, prefix=f"item-{row.pk}")
     if form.is_valid():
         try:
-            services.complete_item(item=row, actor=request.user, note=form.cleaned_data["note"])
+            actions.complete_item(item=row, actor=request.user, note=form.cleaned_data["note"])
         except CaseError as error:
             messages.error(request, _message_for(error))
         else:

@@ -20,7 +20,7 @@ from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.forms import IntakeForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
 from civicdesk.channels.ui import wording
-from civicdesk.domain.cases import services, standing
+from civicdesk.domain.cases import actions, standing
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Kind
 from civicdesk.domain.city.models import Service
@@ -186,10 +186,10 @@ def _found_contact(request: DeskRequest, contact_id: int | None) -> int | None:
     return contact.pk if contact is not None else None
 
 
-def _create(request: DeskRequest, form: IntakeForm) -> services.Intake:
+def _create(request: DeskRequest, form: IntakeForm) -> actions.Intake:
     data = form.cleaned_data
     assert request.jurisdiction is not None  # noqa: S101 — checked by the caller
-    contact = services.ContactDetails(
+    contact = actions.ContactDetails(
         name=data["contact_name"],
         organisation=data["contact_organisation"],
         email=data["contact_email"],
@@ -199,7 +199,7 @@ def _create(request: DeskRequest, form: IntakeForm) -> services.Intake:
         interpreter_requested=data["interpreter_requested"],
         existing=_found_contact(request, data.get("contact_id")),
     )
-    return services.create_case(
+    return actions.create_case(
         jurisdiction=request.jurisdiction,
         actor=request.user,
         kind=data["kind"],

@@ -28,18 +28,12 @@ from typing import Protocol, TypeVar
 
 from django.db.models import Q
 
-from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, CommitmentState, Purpose
+from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, OWED_AFTER_BREACH, CommitmentState, Purpose
 
 # What the city owes the resident directly. A missed one is still owed (closing waits for it, PK-CLOSE);
 # a missed follow-up or timeline notice has done its work by starting the ladder or the notice.
-OWED_TO_RESIDENT = (
-    Purpose.ACKNOWLEDGE,
-    Purpose.INSPECT,
-    Purpose.RESPOND,
-    Purpose.INTERIM,
-    Purpose.CALLBACK,
-    Purpose.COMPLETE,
-)
+# The same tuple the clock summary's ``owed_since`` counts (models.OWED_AFTER_BREACH), so lists and cases agree.
+OWED_TO_RESIDENT = OWED_AFTER_BREACH
 
 
 class Clock(Protocol):

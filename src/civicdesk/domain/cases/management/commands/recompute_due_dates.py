@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civicdesk.domain.cases import services
+from civicdesk.domain.cases import actions
 from civicdesk.domain.city.models import Jurisdiction
 
 
@@ -20,5 +20,5 @@ class Command(BaseCommand):
         city = Jurisdiction.objects.filter(slug=jurisdiction).first()
         if city is None:
             raise CommandError(f"no jurisdiction {jurisdiction!r}")
-        moved = services.recompute_due_dates(jurisdiction=city, actor=None)
+        moved = actions.recompute_due_dates(jurisdiction=city, actor=None)
         self.stdout.write(f"{moved} due date(s) recomputed for {city.name}")

@@ -1,0 +1,88 @@
+"""Every change to a case, one action per transition, one module per family (DESIGN.md "Actions and one unit of work").
+
+Each action is keyword-only and takes the acting staff member (``None`` for
+the system, or a resident on a public channel with ``actor_label``). It runs
+in one transaction with the case locked, through a
+:class:`~civicdesk.domain.cases.unit_of_work.UnitOfWork`: its journal entry
+and outbox messages are written in that transaction. The desk, both APIs,
+the portal and Open311 call the actions below; the sweep calls the steps
+that take a unit of work (``escalation.send_follow_up_request``,
+``breaches.record_breach``, ``breaches.raise_timeline_notice``,
+``closing.end_clock``) with its own, one per batch of cases.
+
+| family | actions |
+|---|---|
+| :mod:`.intake` | ``create_case`` |
+| :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
+| :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
+| :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
+| :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
+| :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
+| :mod:`.recompute` | ``recompute_due_dates``, ``change_calendar`` |
+"""
+
+from __future__ import annotations
+
+from civicdesk.domain.cases.actions import breaches, closing, escalation, intake, recompute, routing, updates
+from civicdesk.domain.cases.actions.closing import (
+    close_case,
+    link_duplicate,
+    ombudsman_information,
+    reopen_case,
+)
+from civicdesk.domain.cases.actions.escalation import request_follow_up
+from civicdesk.domain.cases.actions.intake import (
+    DETAIL_NAMES,
+    ContactDetails,
+    Idempotency,
+    Intake,
+    Receipt,
+    create_case,
+    missing_complaint_details,
+)
+from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
+from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
+from civicdesk.domain.cases.actions.updates import (
+    UPDATE_ACTIONS,
+    add_item,
+    change_timeline,
+    complete_item,
+    pause_clocks,
+    record_update,
+    resume_clocks,
+)
+
+__all__ = [
+    "DETAIL_NAMES",
+    "UPDATE_ACTIONS",
+    "ContactDetails",
+    "Idempotency",
+    "Intake",
+    "Receipt",
+    "acknowledge_case",
+    "add_item",
+    "assign_case",
+    "breaches",
+    "change_calendar",
+    "change_timeline",
+    "close_case",
+    "closing",
+    "complete_item",
+    "create_case",
+    "escalation",
+    "intake",
+    "link_duplicate",
+    "missing_complaint_details",
+    "ombudsman_information",
+    "pause_clocks",
+    "recompute",
+    "recompute_due_dates",
+    "record_update",
+    "redirect_case",
+    "reopen_case",
+    "request_follow_up",
+    "resume_clocks",
+    "route_case",
+    "routing",
+    "updates",
+]

@@ -1,0 +1,65 @@
+"""What the sweep records when a clock falls due: a missed standard, or the PK-MISS timeline notice.
+
+Both work in the sweep's unit of work, on a clock it has claimed: the
+journal says what happened and the responsible staff are told, in business
+hours. A retried step never queues its message twice (its dedupe key names
+the clock).
+"""
+
+from __future__ import annotations
+
+from civicdesk.domain.cases import journal, notifications
+from civicdesk.domain.cases.actions.common import SWEEP
+from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, Purpose
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
+
+
+def record_breach(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
+    """A standard was missed (PK-ACK-1BD, PK-HAZARD, PK-UPDATE…): journal it and tell the responsible staff."""
+    journal.append(
+        work=work,
+        case=case,
+        action=Action.COMMITMENT_BREACHED,
+        actor=None,
+        actor_label=SWEEP,
+        data={"standard": commitment.standard, "purpose": commitment.purpose, "due_at": commitment.due_at.isoformat()},
+    )
+    notifications.to_staff(
+        work=work,
+        case=case,
+        kind="standard_missed",
+        rule=commitment.standard,
+        subject=f"Case {case.reference}: {commitment.get_purpose_display()} is overdue ({commitment.standard})",
+        body=f"The standard {commitment.standard} fell due at {commitment.due_at.isoformat()} and is not met.",
+        dedupe=f"breach:{commitment.pk}",
+    )
+
+
+def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
+    """PK-MISS: a week before the anticipated completion, ask staff to tell the resident now if it will slip."""
+    commitment.state = CommitmentState.MET
+    commitment.met_at = work.now
+    work.change_commitment(commitment, "state", "met_at")
+    completion = next(
+        (c for c in work.open_commitments(case, [Purpose.COMPLETE]) if c.state == CommitmentState.PENDING), None
+    )
+    journal.append(
+        work=work,
+        case=case,
+        action=Action.TIMELINE_NOTICE_DUE,
+        actor=None,
+        actor_label=SWEEP,
+        data={"standard": commitment.standard, "completion_due": completion.due_at.isoformat() if completion else None},
+    )
+    notifications.to_staff(
+        work=work,
+        case=case,
+        kind="timeline_notice",
+        rule=commitment.standard,
+        subject=f"Case {case.reference}: completion due in a week — tell the resident now if it will slip",
+        body=(
+            "If the timeline cannot be met, record a new timeline with the reason; the resident and "
+            f"interested parties are told ({commitment.standard})."
+        ),
+        dedupe=f"notice:{commitment.pk}",
+    )
