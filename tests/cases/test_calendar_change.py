@@ -12,8 +12,9 @@ from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import Action, CommitmentState, JournalEntry, Purpose
 from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.domain.staff.roles import Role
-from tests.cases.conftest import City, local, new_complaint
 from tests.factories import StaffFactory
+from tests.fixtures.city import City, new_complaint
+from tests.fixtures.clock import local
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.domain.cases import clocks, actions, standing
+from civicdesk.domain.cases import actions, clocks, standing
 from civicdesk.domain.cases.models import Channel, Kind
 from civicdesk.domain.people.models import Contact
 from civicdesk.platform import timesource

@@ -274,6 +274,7 @@ def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_i
     from django.core.management import call_command
 
     from civicdesk.domain.cases import clocks
+    from civicdesk.domain.city import profiles
 
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
@@ -289,7 +290,7 @@ def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_i
     changed.write_text(text)
     city.jurisdiction.profile = str(changed)
     city.jurisdiction.save()
-    clocks.profile_named.cache_clear()
+    profiles.profile_named.cache_clear()
 
     call_command("recompute_due_dates", "pickering")
     ack.refresh_from_db()

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.channels.api.tokens import issue_token
-from civicdesk.domain.cases import clocks, actions, standing
+from civicdesk.domain.cases import actions, clocks, standing
 from civicdesk.domain.cases.models import Case
 from civicdesk.domain.cases.standing import AT_RISK, BREACHED, DUE_SOON, NO_CLOCK, ON_TRACK, PAUSED
 from civicdesk.domain.cases.sweep import run_sweep

@@ -23,7 +23,6 @@ from tests.factories import JurisdictionFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def home() -> Jurisdiction:
     return JurisdictionFactory(name="Home", profile="pickering", languages=["en"])

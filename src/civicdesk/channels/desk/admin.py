@@ -98,7 +98,6 @@ class JurisdictionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             raise PermissionDenied
         form = ChangeProfileForm(request.POST or None, initial={"profile": city.profile})
         if request.method == "POST" and form.is_valid():
-
             profile = form.cleaned_data["profile"]
             profiles.profile_named.cache_clear()  # the city's own file may have been edited: read it as it is now
             try:

@@ -18,6 +18,7 @@ from civicdesk.domain.city.profiles import profile_named
 from civicdesk.engines import standards
 from civicdesk.engines.standards import Profile, Standard
 
+
 def profile_for(jurisdiction: Jurisdiction) -> Profile:
     return profile_named(jurisdiction.profile)
 
