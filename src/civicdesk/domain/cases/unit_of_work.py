@@ -266,18 +266,24 @@ class UnitOfWork:
         )
 
     def _write_cases(self) -> None:
-        """Write each case's changed fields, its clock summary brought in step with its open commitments."""
-        by_fields: dict[tuple[str, ...], list[Case]] = defaultdict(list)
+        """Write the changed cases, each clock summary brought in step with the case's open commitments.
+
+        One statement for all of them: a field changed on one case is written
+        on every changed case, with the value read under this transaction's
+        lock where it did not change.
+        """
+        changed: list[Case] = []
+        names: set[str] = set()
         for pk, case in self.cases.items():
-            names = set(self._changed_cases.get(pk, ()))
+            fields = set(self._changed_cases.get(pk, ()))
             for name, value in clock_summary(self._open[pk]).items():
                 if getattr(case, name) != value:
                     setattr(case, name, value)
-                    names.add(name)
-            if names:
-                by_fields[tuple(sorted(names))].append(case)
-        for changed, cases in by_fields.items():
-            update_each(cases, changed)
+                    fields.add(name)
+            if fields:
+                changed.append(case)
+                names |= fields
+        update_each(changed, sorted(names))
 
 
 def clock_summary(commitments: Iterable[Commitment]) -> dict[str, Any]:
