@@ -10,7 +10,6 @@ from civicdesk.channels.open311 import selectors
 from civicdesk.channels.open311.selectors import Note, Private, Promise, PublicRequest, RequestFilter
 from civicdesk.domain.cases import actions, standing
 from civicdesk.domain.cases.models import Case, JournalEntry
-from civicdesk.domain.city.models import Service
 from civicdesk.domain.staff.models import User
 from tests.open311.conftest import Open311
 
@@ -24,11 +23,11 @@ def _with_cases(o311: Open311, city: Any) -> None:
         assert response.status_code == 200, response.content
     csr, care = User.objects.get(username="csr.alex"), User.objects.get(username="care.admin")
     by_phone = actions.create_case(
-        jurisdiction=city,
+        jurisdiction=city.jurisdiction,
         actor=csr,
         kind="complaint",
         channel="phone",
-        service=Service.objects.get(jurisdiction=city, code="POTHOLE"),
+        service=city.service("POTHOLE"),
         description="Deep pothole, says Sam Okafor",
         contact=actions.ContactDetails(name="Sam Okafor", phone="905-555-0199"),
         address="Brock Rd",
@@ -87,7 +86,7 @@ def _plain(case: Case, *, notes: bool) -> PublicRequest:
 @pytest.mark.parametrize("notes", [False, True])
 def test_records_equal_the_plain_orm_reading(o311: Open311, city: Any, notes: bool) -> None:
     _with_cases(o311, city)
-    cases = selectors.public_cases(city).order_by("-received_at", "-pk")
+    cases = selectors.public_cases(city.jurisdiction).order_by("-received_at", "-pk")
     assert selectors.records(cases, notes=notes) == [_plain(case, notes=notes) for case in cases]
 
 
@@ -98,7 +97,7 @@ def test_requests_page_merged_by_status_equals_one_ordered_query(
     """Without a status filter the page is read per status and merged; it must be the plainly ordered slice."""
     _with_cases(o311, city)
     spec = RequestFilter(ids=[], service_codes=[], statuses=[], requested=None, updated=None)
-    merged = selectors.requests_page(city, spec, offset=offset, size=size, notes=False)
-    plain = selectors.public_cases(city).order_by("-received_at", "-pk")[offset : offset + size]
+    merged = selectors.requests_page(city.jurisdiction, spec, offset=offset, size=size, notes=False)
+    plain = selectors.public_cases(city.jurisdiction).order_by("-received_at", "-pk")[offset : offset + size]
     assert [request.reference for request in merged] == [case.reference for case in plain]
     assert merged == [_plain(case, notes=False) for case in plain]
