@@ -16,7 +16,7 @@ def test_defaults_give_an_embedded_sqlite_setup(tmp_path: Path) -> None:
     assert config.mode == "embedded"
     assert config.debug is False
     assert config.data_dir == tmp_path / "var"
-    assert config.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert config.database["ENGINE"] == "civicdesk.platform.sqlite"  # Django's, with writers queued (platform/sqlite)
     assert config.database["NAME"] == str(tmp_path / "var" / "civicdesk.sqlite3")
     options = config.database["OPTIONS"]
     assert "journal_mode=WAL" in options["init_command"]
