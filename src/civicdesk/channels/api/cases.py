@@ -79,12 +79,16 @@ def _out(user: User, case: Case) -> dict[str, Any]:
     )[0]
 
 
-def _created_out(user: User, case: Case) -> dict[str, Any]:
-    """A case this request has just created, from the objects in memory: only its clocks are read back."""
+def _created_out(user: User, intake: actions.Intake) -> dict[str, Any]:
+    """A case this request has just created, from the objects in memory, its clocks too."""
+    if intake.commitments is None:
+        commitments = list(intake.case.commitments.order_by("due_at", "pk"))
+    else:
+        commitments = sorted(intake.commitments, key=lambda c: (c.due_at, c.pk))
     return selectors.case_data(
-        case,
+        intake.case,
         show_contact=access.may_see_contact(user),
-        commitments=list(case.commitments.order_by("due_at", "pk")),
+        commitments=commitments,
         items=[],  # a new case has no items yet
     )
 
@@ -146,7 +150,7 @@ def create_case(
             client=f"user:{user.pk}", key=idempotency_key, request=payload.model_dump(mode="json")
         ),
     )
-    data = _created_out(user, intake.case) if intake.created else _out(user, intake.case)
+    data = _created_out(user, intake) if intake.created else _out(user, intake.case)
     data["missing_details"] = intake.missing_details
     return Status(201 if intake.created else 200, data)
 

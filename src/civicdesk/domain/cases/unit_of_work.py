@@ -173,6 +173,10 @@ class UnitOfWork:
         self._open[self._held(commitment.case)].append(commitment)
         self._new_commitments.append(commitment)
 
+    def added_commitments(self, case: Case) -> list[Commitment]:
+        """The commitments this work added to ``case`` (the list stays the same objects when they are written)."""
+        return [c for c in self._new_commitments if c.case is case]
+
     def change_commitment(self, commitment: Commitment, *field_names: str) -> None:
         """Record that ``field_names`` of a commitment changed (one added in this work is written whole)."""
         self._held(commitment.case)

@@ -30,6 +30,7 @@ from civicdesk.domain.cases.models import (
     Action,
     Case,
     Channel,
+    Commitment,
     FeedbackType,
     IdempotencyKey,
     Kind,
@@ -96,6 +97,8 @@ class Intake:
     case: Case
     created: bool
     missing_details: list[str]
+    # A new case's clocks as written (primary keys set when the unit of work flushed): the response needs no re-read.
+    commitments: list[Commitment] | None = None
 
 
 def missing_complaint_details(case: Case) -> list[str]:
@@ -159,10 +162,8 @@ def create_case(
         language,
         now,
     )
-    if idempotency is not None:
-        existing = _replayed(jurisdiction, idempotency)
-        if existing is not None:
-            return Intake(existing, False, missing_complaint_details(existing))
+    # A retry is found by its key's unique constraint when the new case's rows are written (below), not
+    # by a look-up first: nearly every request is new, and the look-up cost every one of them a query.
     try:
         with UnitOfWork.atomic(now=now) as work:
             return _record(
@@ -193,7 +194,7 @@ def create_case(
                 interpreter_requested=interpreter_requested or bool(contact and contact.interpreter_requested),
             )
     except IntegrityError:
-        # Two retries raced: the other committed first, so its case is the answer.
+        # A retry (or two racing): the first request's case is the answer.
         if idempotency is not None:
             existing = _replayed(jurisdiction, idempotency)
             if existing is not None:
@@ -389,7 +390,7 @@ def _record(
             case=case,
             created_at=work.now,
         )
-    return Intake(case, True, missing)
+    return Intake(case, True, missing, commitments=work.added_commitments(case))
 
 
 def _send_receipt(work: UnitOfWork, case: Case, receipt: Receipt, *, actor: User | None, actor_label: str) -> None:
