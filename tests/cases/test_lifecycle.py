@@ -341,3 +341,39 @@ def test_the_case_clock_summary_follows_every_transition_and_sweep(city, now) ->
     _summary_in_step(case)
     case.refresh_from_db()
     assert case.next_due_at is None
+
+
+def test_recomputing_moves_a_stale_clock_on_a_case_that_also_has_a_clock_on_the_new_calendar(
+    city, now, tmp_path
+) -> None:
+    """A clock started after the calendar changed must not hide the case's older clocks from the recompute."""
+    from django.core.management import call_command
+
+    from civicdesk.domain.cases import clocks
+    from civicdesk.domain.city import profiles
+
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city, service="SIDEWALK")
+    ack = case.commitments.get(purpose=Purpose.ACKNOWLEDGE)
+    assert (ack.due_at, ack.calendar_version) == (local(2026, 11, 3, 16, 30), "2026.1")
+
+    # City Hall closes on Tuesday 3 November (calendar 2026.2); nobody has run the recompute yet.
+    shipped = clocks.profile_for(city.jurisdiction).path
+    assert shipped is not None
+    text = shipped.read_text().replace('version = "2026.1"', 'version = "2026.2"')
+    text += '\n[[calendar.closures]]\nname = "Water main repair at City Hall"\ndate = 2026-11-03\n'
+    changed = tmp_path / "pickering.toml"
+    changed.write_text(text)
+    city.jurisdiction.profile = str(changed)
+    city.jurisdiction.save()
+    profiles.profile_named.cache_clear()
+
+    # Meanwhile Roads inspects: the next follow-up starts on the new calendar; the acknowledgement still runs on the old.
+    now.set(local(2026, 11, 2, 11, 0))
+    actions.record_update(case=case, actor=city.staff("staff.roads"), update="inspected", note="Slab raised; marked")
+    follow_up = case.commitments.get(purpose=Purpose.FOLLOW_UP, state=CommitmentState.PENDING)
+    assert follow_up.calendar_version == "2026.2"
+
+    call_command("recompute_due_dates", "pickering")
+    ack.refresh_from_db()
+    assert (ack.due_at, ack.calendar_version) == (local(2026, 11, 4, 16, 30), "2026.2")

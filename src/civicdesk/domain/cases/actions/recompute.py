@@ -35,10 +35,13 @@ def recompute_due_dates(*, jurisdiction: Jurisdiction, actor: User | None) -> in
     profiles.profile_named.cache_clear()  # read the profile as it is now
     profile = clocks.profile_for(jurisdiction)
     version = profile.calendar.version
+    # The running clocks themselves, filtered together: excluding cases by "any commitment on this
+    # version" would skip a case whose newer clock started on the new calendar beside an older stale one.
     stale = (
-        Case.objects.filter(jurisdiction=jurisdiction, status=Status.OPEN, commitments__state__in=RUNNING)
-        .exclude(commitments__calendar_version=version)
-        .values_list("pk", flat=True)
+        Commitment.objects.filter(case__jurisdiction=jurisdiction, case__status=Status.OPEN, state__in=RUNNING)
+        .exclude(calendar_version=version)
+        .values_list("case_id", flat=True)
+        .order_by("case_id")
         .distinct()
     )
     return _recompute(list(stale), profile, actor, lambda c: c.calendar_version != version)
