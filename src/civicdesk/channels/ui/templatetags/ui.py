@@ -8,15 +8,12 @@ from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from civicdesk.domain.cases.models import Channel, Kind
 from civicdesk.domain.cases.references import display
 
 register = template.Library()
-KIND_VALUES, CHANNEL_VALUES = frozenset(Kind.values), frozenset(Channel.values)
 
 
 def anchor(field: BoundField) -> str:
@@ -77,25 +74,12 @@ def reference(value: str) -> str:
     return display(value) if value and len(value) == 9 else value
 
 
-@register.simple_tag
-def state_badge(state: str) -> SafeString:
-    """A clock state as a labelled badge (the text says it; the colour only repeats it). Built here, not from a
-    template: a queue page shows dozens."""
+@register.inclusion_tag("civicdesk/_state_badge.html")
+def state_badge(state: str) -> dict[str, Any]:
+    """A clock state as a labelled badge: the text says it; the colour only repeats it."""
     from civicdesk.domain.cases.standing import STATE_LABELS
 
-    return format_html('<span class="badge badge--{}">{}</span>', state, STATE_LABELS.get(state, state))
-
-
-@register.filter
-def kind_label(value: str) -> str:
-    """A case's kind in the reader's language; in a list, cheaper than ``get_kind_display`` (no choices dict per row)."""
-    return str(Kind(value).label) if value in KIND_VALUES else value
-
-
-@register.filter
-def channel_label(value: str) -> str:
-    """A case's channel in the reader's language (see :func:`kind_label`)."""
-    return str(Channel(value).label) if value in CHANNEL_VALUES else value
+    return {"state": state, "label": STATE_LABELS.get(state, state)}
 
 
 @register.filter
