@@ -132,24 +132,30 @@ class _Replay:
                 table = self.tables[insert["table"]]
                 columns = [c.strip().strip('"') for c in insert["columns"].split(",")]
                 values = list(params)
-                for i, column in enumerate(columns):
-                    target = table.references.get(column)
-                    if target is not None and (target, values[i]) in new_ids:
-                        values[i] = new_ids[(target, values[i])]
-                for group in table.unique_groups:
-                    if any((table.references.get(c), values[columns.index(c)]) in new_ids for c in group):
-                        continue  # a row of this transaction is part of the key: already unique
-                    for column, field in group.items():
-                        i = columns.index(column)
-                        if isinstance(values[i], str):
-                            values[i] = _vary(values[i], replay, getattr(field, "max_length", None))
+                width = len(columns)
+                # A bulk insert's VALUES hold one group of parameters per row: remap each row's.
+                for start in range(0, len(values), width):
+                    row = values[start : start + width]
+                    for i, column in enumerate(columns):
+                        target = table.references.get(column)
+                        if target is not None and (target, row[i]) in new_ids:
+                            row[i] = new_ids[(target, row[i])]
+                    for group in table.unique_groups:
+                        if any((table.references.get(c), row[columns.index(c)]) in new_ids for c in group):
+                            continue  # a row of this transaction is part of the key: already unique
+                        for column, field in group.items():
+                            i = columns.index(column)
+                            if isinstance(row[i], str):
+                                row[i] = _vary(row[i], replay, getattr(field, "max_length", None))
+                    values[start : start + width] = row
                 cursor.execute(text, values)
                 returned = cursor.fetchall() if cursor.description else []
                 recorded = self.created.get(insert["table"], [])
                 n = seen[insert["table"]]
-                seen[insert["table"]] += 1
-                if returned and n < len(recorded):
-                    new_ids[(insert["table"], recorded[n])] = returned[0][0]
+                for offset, returned_row in enumerate(returned):
+                    if n + offset < len(recorded):
+                        new_ids[(insert["table"], recorded[n + offset])] = returned_row[0]
+                seen[insert["table"]] += max(len(returned), len(values) // width)
                 continue
             update = _UPDATE.match(sql)
             assert update is not None  # checked when the replay was built
