@@ -436,10 +436,12 @@ def report_inprocess(result: dict[str, Any]) -> None:
     if layers.get("not_in_this_tree"):
         print(f"  (entry points not in this tree, left out: {len(layers['not_in_this_tree'])})")
     c = result["connect_ms"]
-    print(
-        f"\nopening the database connection (a real server does it per request with CONN_MAX_AGE "
-        f"{c['conn_max_age']:g}): {c['cpu_ms']:.2f} ms CPU, {c['wall_ms']:.2f} ms wall"
+    when = (
+        "a real server does it for every request"
+        if not c["conn_max_age"]
+        else f"a real server keeps it {c['conn_max_age']:g} s, so only now and then"
     )
+    print(f"\nopening the database connection ({when}): {c['cpu_ms']:.2f} ms CPU, {c['wall_ms']:.2f} ms wall")
     top = result.get("pyinstrument")
     if isinstance(top, dict):
         print(f"\nfunctions by own time (pyinstrument; {top['text']})")
