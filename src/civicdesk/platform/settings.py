@@ -127,8 +127,8 @@ if CONFIG.email.host:
     EMAIL_USE_SSL = CONFIG.email.use_ssl
     EMAIL_TIMEOUT = 30
 else:
-    # No mail server configured: keep every message as a file an operator can read.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # No mail server configured: keep every message as an .eml file an operator can open.
+    EMAIL_BACKEND = "civicdesk.platform.mail_files.EmlFileBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 
 SESSION_COOKIE_HTTPONLY = True

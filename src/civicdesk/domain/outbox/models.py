@@ -3,7 +3,8 @@
 Nothing is sent from inside a transaction. A message is released at
 ``release_at`` (staff-facing messages are held to business hours), grouped
 into one digest per recipient when many fall due at once, and delivered by
-the correspondence sender, which records ``sent_at`` exactly once.
+the sender (:mod:`civicdesk.domain.outbox.delivery`), which claims it, sends it
+with the Message-ID it keeps for every attempt, and records ``sent_at`` exactly once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Audience(models.TextChoices):
 class MessageState(models.TextChoices):
     PENDING = "pending", _("waiting for release")
     READY = "ready", _("ready to send")
+    SENDING = "sending", _("being sent")
     DIGESTED = "digested", _("sent inside a digest")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
@@ -49,9 +51,43 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    message_id = models.CharField(
+        max_length=255, blank=True, help_text=_("The Message-ID header, the same on every attempt to send it.")
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("After a failed attempt: not retried before this instant.")
+    )
+    claim = models.CharField(max_length=32, blank=True, help_text=_("Which sender is sending it now."))
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("A sender that stopped mid-way gives the message up at this instant.")
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["state", "release_at"], name="outbox_release_idx")]
+        indexes = [
+            models.Index(fields=["state", "release_at"], name="outbox_release_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_delivery_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_user or self.recipient_address}"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", _("sent")
+    RETRY = "retry", _("failed, will retry")
+    FAILED = "failed", _("failed for good")
+
+
+class DeliveryAttempt(models.Model):
+    """One try at handing a message to the mail server, with what the server said."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
+    attempted_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    detail = models.TextField(blank=True, help_text=_("The mail server's answer, or why nothing was sent."))
+
+    class Meta:
+        ordering = ["attempted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.outcome}"

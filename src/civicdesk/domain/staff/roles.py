@@ -83,6 +83,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "staff.add_user",
         "staff.change_user",
         "auth.view_group",
+        "outbox.view_outboxmessage",  # what was sent, what waits, what failed and why
+        "outbox.view_deliveryattempt",
     ],
     Role.SERVICE_SHOPPER: ["city.view_jurisdiction", "city.view_department", "city.view_service"],
     # Read-only: every case, never who raised it (PK-PRIV).

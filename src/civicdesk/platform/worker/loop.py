@@ -50,6 +50,7 @@ class PeriodicJob:
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("query statistics", timedelta(hours=6), "civicdesk.platform.worker.jobs.refresh_query_statistics"),
     PeriodicJob("case sweep", timedelta(seconds=30), "civicdesk.domain.cases.sweep.run_sweep"),
+    PeriodicJob("outbox delivery", timedelta(seconds=10), "civicdesk.domain.cases.delivery.deliver_outbox"),
     PeriodicJob("prune finished tasks", timedelta(hours=6), "civicdesk.platform.worker.jobs.prune_finished_tasks"),
 )
 

@@ -1,0 +1,58 @@
+"""What the case records about its messages: one that could not be delivered is journaled and its owner told."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from civicdesk.domain.cases import journal, notifications
+from civicdesk.domain.cases.models import Action, Case
+from civicdesk.domain.cases.references import display
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
+from civicdesk.domain.outbox.models import Audience, MessageState, OutboxMessage
+
+UNDELIVERED = "undelivered"  # the kind of the notice itself: a notice about a notice would loop
+
+
+def record_undelivered(*, message: OutboxMessage) -> bool:
+    """A message about a case failed for good: say so in the case's journal and tell whoever is responsible.
+
+    The notice goes to the case's assignee, else its department's mailbox, else
+    its director (as every staff message does), unless the failed message was
+    such a notice itself. Returns ``False`` when the message belongs to no case.
+    """
+    if message.case_id is None or message.state != MessageState.FAILED:
+        return False
+    with UnitOfWork.atomic() as work:
+        case = work.lock_case(Case(pk=message.case_id))
+        to_whom = message.recipient_address or (message.recipient_user.email if message.recipient_user else "")
+        audience = _("the resident") if message.audience == Audience.RESIDENT else _("staff")
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.NOTE,
+            actor=None,
+            note=_("A message to %(audience)s could not be delivered (%(subject)s): %(reason)s")
+            % {"audience": audience, "subject": message.subject, "reason": message.last_error},
+            data={"message": message.kind, "undelivered": message.pk, "to": to_whom, "reason": message.last_error},
+        )
+        if message.kind != UNDELIVERED:
+            notifications.to_staff(
+                work=work,
+                case=case,
+                kind=UNDELIVERED,
+                rule="",
+                subject=_("Case %(reference)s: a message could not be delivered")
+                % {"reference": display(case.reference)},
+                body=_(
+                    'The message "%(subject)s" to %(audience)s (%(address)s) could not be delivered: %(reason)s\n'
+                    "Contact them another way and note it on the case."
+                )
+                % {
+                    "subject": message.subject,
+                    "audience": audience,
+                    "address": to_whom or _("no address on file"),
+                    "reason": message.last_error,
+                },
+                dedupe=f"undelivered:{message.pk}",
+            )
+    return True

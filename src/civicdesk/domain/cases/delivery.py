@@ -1,0 +1,35 @@
+"""The worker's delivery job: send what the outbox has ready, and put every message that failed for good on its case."""
+
+from __future__ import annotations
+
+import logging
+
+from civicdesk.domain.cases.actions.correspondence import record_undelivered
+from civicdesk.domain.outbox.delivery import DeliveryReport, deliver_ready_messages
+from civicdesk.domain.outbox.models import OutboxMessage
+
+logger = logging.getLogger("civicdesk.delivery")
+
+
+def deliver_outbox() -> DeliveryReport:
+    """Send ready messages until none is left for now; journal each failure on its case (run by ``civicdesk worker``)."""
+    total = DeliveryReport()
+    while True:
+        report = deliver_ready_messages()
+        total.sent += report.sent
+        total.retrying += report.retrying
+        total.handed_back += report.handed_back
+        total.failed += report.failed
+        for message in OutboxMessage.objects.filter(pk__in=report.failed).select_related("recipient_user"):
+            record_undelivered(message=message)
+        if report.handed_back or not (report.sent or report.retrying or report.failed):
+            break  # the server is down, or nothing more is ready
+    if total.sent or total.retrying or total.failed:
+        logger.info(
+            "outbox: %s sent, %s to retry, %s failed, %s waiting for the mail server",
+            total.sent,
+            total.retrying,
+            len(total.failed),
+            total.handed_back,
+        )
+    return total

@@ -1,0 +1,33 @@
+"""Customer Care sees the outbox in /admin/: each message's state and attempts, and cannot add or delete one."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from civicdesk.domain.cases import actions
+from civicdesk.domain.outbox.models import OutboxMessage
+from tests.fixtures.city import new_complaint
+from tests.fixtures.clock import local
+
+pytestmark = pytest.mark.django_db
+
+
+def test_customer_care_administrator_reads_the_outbox_but_cannot_write_it(city, now) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(
+        city,
+        contact=actions.ContactDetails(name="Pat Resident", email="pat@example.org"),
+        receipt=actions.Receipt(status_url="https://pickering.example/status/"),
+    )
+    message = OutboxMessage.objects.get(case=case, kind="receipt")
+    client = Client()
+    client.force_login(city.care_admin)
+
+    listing = client.get("/admin/outbox/outboxmessage/")
+    assert listing.status_code == 200
+    assert "pat@example.org" in listing.content.decode()
+    assert client.get(f"/admin/outbox/outboxmessage/{message.pk}/change/").status_code == 200
+    assert client.get("/admin/outbox/outboxmessage/add/").status_code == 403
+    assert client.post(f"/admin/outbox/outboxmessage/{message.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert OutboxMessage.objects.filter(pk=message.pk).exists()
