@@ -238,6 +238,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"  {account.username:<{width}}  {account.password}  {account.role_label}")
     if args.load_only:
         return 0
+    if not settings.CONFIG.email.host:
+        print(f"Outgoing mail (no EMAIL_HOST set) is written to {settings.EMAIL_FILE_PATH}/ as .eml files")
     print(f"Starting web + worker on {url}  (staff sign-in: {url}admin/; stop with Ctrl+C)", flush=True)
     return _run_web_and_worker(args.host, args.port)
 
