@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 
 from civicdesk import __version__
-from civicdesk.platform import standards_cli
+from civicdesk.platform import mail_cli, standards_cli
 from civicdesk.platform.config import ConfigError, from_environment, redact_url
 
 EXIT_FAILURE = 1
@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="create or migrate the database, load the demo city, run web + worker")
     _add_bind_options(demo)
     demo.add_argument("--load-only", action="store_true", help="prepare the database and demo data, then exit")
+    demo.add_argument(
+        "--mail-port", type=_port, default=2525, help="port of the demo's mail listener (default: %(default)s)"
+    )
     demo.set_defaults(handler=run_demo)
 
     serve = commands.add_parser("serve", help="run the production web server (gunicorn)")
@@ -88,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(handler=run_sweep_once)
 
     standards_cli.register(commands)
+    mail_cli.register(commands, prepare=_prepare_migrated)
 
     manage = commands.add_parser("manage", help="run a Django management command, e.g. `civicdesk manage migrate`")
     manage.add_argument("arguments", nargs=argparse.REMAINDER, help="the management command and its arguments")
@@ -128,6 +132,11 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def _prepare_migrated() -> None:
+    setup_django()
+    check_database(require_migrated=True)
 
 
 def check_settings() -> None:
@@ -240,21 +249,28 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     if not settings.CONFIG.email.host:
         print(f"Outgoing mail (no EMAIL_HOST set) is written to {settings.EMAIL_FILE_PATH}/ as .eml files")
+    print(f"Mail to the city: send it by SMTP to {_url_host(args.host)}:{args.mail_port}; each becomes a case")
     print(f"Starting web + worker on {url}  (staff sign-in: {url}admin/; stop with Ctrl+C)", flush=True)
-    return _run_web_and_worker(args.host, args.port)
+    mail = ["mail-intake", "--host", args.host, "--port", str(args.mail_port), "--public-url", url]
+    return _run_web_and_worker(args.host, args.port, extra=[mail])
 
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _run_web_and_worker(host: str, port: int) -> int:
-    """Run `serve` and `worker` as child processes; stop both when either ends or on a signal."""
+def _run_web_and_worker(host: str, port: int, *, extra: Sequence[Sequence[str]] = ()) -> int:
+    """Run `serve` and `worker` as child processes; stop both when either ends or on a signal.
+
+    ``extra`` commands (the demo's mail listener) run beside them; one that ends (its port taken, say)
+    ends alone, with its own message, and the web and the worker go on.
+    """
     python = [sys.executable, "-m", "civicdesk"]
     children = [
         subprocess.Popen([*python, "serve", "--host", host, "--port", str(port)]),  # noqa: S603
         subprocess.Popen([*python, "worker"]),  # noqa: S603
     ]
+    helpers = [subprocess.Popen([*python, *command]) for command in extra]  # noqa: S603
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -266,10 +282,10 @@ def _run_web_and_worker(host: str, port: int) -> int:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
     finally:
-        for child in children:
+        for child in [*children, *helpers]:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
+        for child in [*children, *helpers]:
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "civicdesk.domain.people",
     "civicdesk.domain.cases",
     "civicdesk.domain.outbox",
+    "civicdesk.domain.inbox",
     "civicdesk.platform.worker",
     "civicdesk.channels.ui",  # the UI kit the desk and the portal share: base templates, tags, widgets, assets
     "civicdesk.channels.desk",
@@ -160,5 +161,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},  # it logs every empty poll at INFO
+        "mail.log": {"level": "WARNING"},  # aiosmtpd logs every SMTP command at INFO; civicdesk.mail logs each message
     },
 }

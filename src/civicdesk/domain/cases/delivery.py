@@ -7,12 +7,15 @@ import logging
 from civicdesk.domain.cases.actions.correspondence import record_undelivered
 from civicdesk.domain.outbox.delivery import DeliveryReport, deliver_ready_messages
 from civicdesk.domain.outbox.models import OutboxMessage
+from civicdesk.domain.outbox.release import release_due_messages
+from civicdesk.platform import timesource
 
 logger = logging.getLogger("civicdesk.delivery")
 
 
 def deliver_outbox() -> DeliveryReport:
     """Send ready messages until none is left for now; journal each failure on its case (run by ``civicdesk worker``)."""
+    release_due_messages(now=timesource.now())  # a resident's receipt goes within seconds, not at the next sweep
     total = DeliveryReport()
     while True:
         report = deliver_ready_messages()

@@ -19,6 +19,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
 | :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
 | :mod:`.recompute` | ``recompute_due_dates``, ``change_calendar`` |
+| :mod:`.correspondence` | ``record_resident_message``, ``record_undelivered`` |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from civicdesk.domain.cases.actions.closing import (
     ombudsman_information,
     reopen_case,
 )
+from civicdesk.domain.cases.actions.correspondence import record_resident_message, record_undelivered
 from civicdesk.domain.cases.actions.escalation import request_follow_up
 from civicdesk.domain.cases.actions.intake import (
     DETAIL_NAMES,
@@ -77,6 +79,8 @@ __all__ = [
     "pause_clocks",
     "recompute",
     "recompute_due_dates",
+    "record_resident_message",
+    "record_undelivered",
     "record_update",
     "redirect_case",
     "reopen_case",

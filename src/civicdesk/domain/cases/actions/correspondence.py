@@ -56,3 +56,31 @@ def record_undelivered(*, message: OutboxMessage) -> bool:
                 dedupe=f"undelivered:{message.pk}",
             )
     return True
+
+
+def record_resident_message(
+    *, case: Case, sender: str, subject: str, text: str, attachments: list[str], message_id: str
+) -> Case:
+    """The resident wrote again about ``case`` (a reply by email): their words go on the case's journal.
+
+    Staff see it on the case and answer from there; a closed case stays closed
+    until staff decide to reopen it, but the message is on it all the same.
+    """
+    with UnitOfWork.atomic() as work:
+        case = work.lock_case(case)
+        work.touch(case)
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.NOTE,
+            actor=None,
+            actor_label=f"{sender} (email)",
+            note=text[:10_000],
+            data={
+                "message": "resident_email",
+                "subject": subject,
+                "message_id": message_id,
+                "attachments": attachments,
+            },
+        )
+        return case

@@ -1,0 +1,165 @@
+"""An email as civicdesk reads it: who wrote, what they wrote, what it answers, what came with it, and whether a person sent it.
+
+Parsing is the standard library's (``email`` with the default policy), which
+decodes encoded headers and bodies in any declared charset; what it cannot
+decode is replaced, never fatal. HTML-only mail becomes text with
+inscriptis. Automatic mail is recognised by the signs RFC 3834 and mailing
+lists give (Auto-Submitted, Precedence, List-*, delivery reports, mailer
+daemons, auto-responders' own headers) and by our own messages coming back.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
+from email.utils import parseaddr
+
+from inscriptis import get_text  # type: ignore[import-untyped]  # the package ships no type information
+
+from civicdesk.domain.cases.references import normalise
+
+MAX_BODY = 10_000  # the longest description a case takes
+REFERENCE_IN_SUBJECT = re.compile(r"\b(\d{3}[\s-]?\d{3}[\s-]?\d{3})\b")
+AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)([+@]|$)", re.I)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    body: str
+    in_reply_to: list[str]  # In-Reply-To, then References, newest first
+    automatic: str  # why it is automatic mail, or "" for a person's message
+    attachments: list[Attachment] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what could not be read
+
+    def reference(self) -> str | None:
+        """A case reference quoted in the subject (``Re: Your reference 123-456-789``), if it is a valid one."""
+        for candidate in REFERENCE_IN_SUBJECT.findall(self.subject):
+            reference = normalise(candidate)
+            if reference:
+                return reference
+        return None
+
+
+def parse(raw: bytes, *, own_address: str) -> ParsedMail:
+    """Read ``raw`` (the bytes as received); never raises on malformed mail, it notes the problem instead."""
+    message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
+    problems = [type(defect).__name__ for defect in message.defects]
+    name, sender = parseaddr(_header(message, "From"))
+    body, attachments = _content(message, problems)
+    message_id = _header(message, "Message-ID").strip()
+    if not message_id:
+        message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@no-message-id>"  # the same bytes twice are one message
+    threads = _ids(_clean(_header(message, "In-Reply-To"))) + list(
+        reversed(_ids(_clean(_header(message, "References"))))
+    )
+    return ParsedMail(
+        message_id=_clean(message_id)[:255],
+        sender=_clean(sender).strip().lower()[:254],
+        sender_name=_clean(name).strip()[:200],
+        subject=" ".join(_clean(_header(message, "Subject")).split())[:300],
+        body=_clean(body).strip()[:MAX_BODY],
+        in_reply_to=threads,
+        automatic=_automatic(message, sender.strip().lower(), own_address.lower()),
+        attachments=attachments,
+        problems=problems,
+    )
+
+
+def _clean(text: str) -> str:
+    """Text as the database keeps it: NUL characters (which no mail program shows, and PostgreSQL refuses) removed."""
+    return text.replace("\x00", "")
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name, "")
+    except (ValueError, IndexError, TypeError):  # a header the policy cannot parse
+        raw = message.get_all(name, failobj=[])
+        value = str(raw[0]) if raw else ""
+    return str(value or "")
+
+
+def _ids(value: str) -> list[str]:
+    return re.findall(r"<[^<>\s]+>", value)
+
+
+def _automatic(message: Message, sender: str, own_address: str) -> str:
+    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _header(message, "Precedence").strip().lower()
+    if precedence in ("bulk", "list", "junk", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in ("List-Id", "List-Unsubscribe", "List-Post"):
+        if _header(message, name):
+            return f"mailing list ({name})"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if _header(message, name):
+            return f"auto-responder ({name})"
+    if message.get_content_type() == "multipart/report":
+        return "delivery or read report"
+    if not sender:
+        return "no sender address"
+    if AUTOMATIC_SENDERS.match(sender):
+        return f"automatic sender {sender}"
+    if _header(message, "X-Civicdesk-Reference") or sender == own_address:
+        return "one of our own messages"
+    return ""
+
+
+def _content(message: EmailMessage, problems: list[str]) -> tuple[str, list[Attachment]]:
+    """The text a person wrote (plain text preferred, else HTML as text) and the attached files."""
+    body = ""
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except (KeyError, LookupError, ValueError) as error:
+        problems.append(f"body: {error}")
+        part = None
+    if part is not None:
+        text = _text_of(part, problems)
+        body = get_text(text) if part.get_content_type() == "text/html" else text
+    attachments = []
+    for item in message.iter_attachments() if message.is_multipart() else []:
+        try:
+            content = item.get_payload(decode=True) or b""
+        except (ValueError, LookupError) as error:
+            problems.append(f"attachment: {error}")
+            continue
+        if not isinstance(content, bytes):
+            continue
+        filename = item.get_filename() or "attachment"
+        attachments.append(
+            Attachment(filename=_clean(filename)[:255], content_type=item.get_content_type(), content=content)
+        )
+    return body, attachments
+
+
+def _text_of(part: Message, problems: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        problems.append(f"unknown charset {charset!r}")
+        return payload.decode("utf-8", errors="replace")

@@ -1,0 +1,60 @@
+"""Mail in: every message received, once (by its Message-ID), with what became of it and its attachments.
+
+A message is claimed by inserting its row: the Message-ID is unique, so two
+listeners or pollers that receive the same message record it once and only
+the one that inserted it acts on it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outcome(models.TextChoices):
+    NEW_CASE = "new_case", _("became a new case")
+    ON_CASE = "on_case", _("added to its case")
+    AUTOMATIC = "automatic", _("automatic mail: no case, no reply")
+    REJECTED = "rejected", _("rejected")
+
+
+class InboundMessage(models.Model):
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(
+        max_length=255, unique=True, help_text=_("The Message-ID header (or one made from the content).")
+    )
+    received_at = models.DateTimeField()
+    via = models.CharField(max_length=16, help_text=_("smtp, lmtp or imap"))
+    envelope_from = models.CharField(max_length=254, blank=True)
+    sender = models.CharField(max_length=254, blank=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.TextField(blank=True, help_text=_("Why it made no case, or why it was rejected."))
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="inbound_mail")
+
+    class Meta:
+        indexes = [models.Index(fields=["jurisdiction", "received_at"], name="inbox_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"
+
+
+class InboundAttachment(models.Model):
+    """A file that came with a message, stored by its content's SHA-256 outside the web root, never served as HTML."""
+
+    message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kept = models.BooleanField(default=True)
+    reason = models.CharField(
+        max_length=200, blank=True, help_text=_("Why it was not kept (too large, a forbidden type).")
+    )
+
+    def __str__(self) -> str:
+        return self.filename
