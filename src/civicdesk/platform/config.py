@@ -57,6 +57,19 @@ class EmailConfig:
 
 
 @dataclass(frozen=True)
+class ImapConfig:
+    """The mailbox ``civicdesk mail-poll`` reads (``IMAP_HOST`` unset: no mailbox)."""
+
+    host: str | None
+    port: int
+    user: str
+    password: str = field(repr=False)
+    use_ssl: bool = True
+    folder: str = "INBOX"
+    every: int = 60
+
+
+@dataclass(frozen=True)
 class Config:
     mode: str
     debug: bool
@@ -64,6 +77,7 @@ class Config:
     database_url: str
     database: dict[str, Any] = field(repr=False)
     email: EmailConfig
+    imap: ImapConfig
     secret_key: str = field(repr=False)
     allowed_hosts: tuple[str, ...] = ()
     csrf_trusted_origins: tuple[str, ...] = ()
@@ -145,6 +159,16 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         raise ConfigError("EMAIL_USE_SSL", "cannot be on together with EMAIL_USE_TLS; choose one")
     if "@" not in email.default_from:
         raise ConfigError("DEFAULT_FROM_EMAIL", f"{email.default_from!r} is not an email address")
+    imap_ssl = reader.flag("IMAP_USE_SSL", default=True)
+    imap = ImapConfig(
+        host=environ.get("IMAP_HOST") or None,
+        port=reader.number("IMAP_PORT", default=993 if imap_ssl else 143, minimum=1, maximum=65535),
+        user=environ.get("IMAP_USER", ""),
+        password=environ.get("IMAP_PASSWORD", ""),
+        use_ssl=imap_ssl,
+        folder=reader.text("IMAP_FOLDER", default="INBOX"),
+        every=reader.number("IMAP_POLL_SECONDS", default=60, minimum=5, maximum=3600),
+    )
 
     return Config(
         mode=mode,
@@ -160,6 +184,7 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         trusted_proxies=reader.number("TRUSTED_PROXIES", default=1 if behind_proxy else 0, minimum=0, maximum=5),
         time_zone=time_zone,
         email=email,
+        imap=imap,
         worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),
         web_concurrency=reader.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
         log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True),
