@@ -168,6 +168,7 @@ def _keep_attachments(row: InboundMessage, attachments: list[Attachment]) -> Non
                 partial.write_bytes(attachment.content)
                 partial.replace(path)
         InboundAttachment.objects.create(
+            jurisdiction_id=row.jurisdiction_id,
             message=row,
             filename=attachment.filename,
             content_type=attachment.content_type[:100],

@@ -46,6 +46,7 @@ class InboundMessage(models.Model):
 class InboundAttachment(models.Model):
     """A file that came with a message, stored by its content's SHA-256 outside the web root, never served as HTML."""
 
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)

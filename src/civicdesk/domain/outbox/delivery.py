@@ -198,7 +198,13 @@ def _record(message: OutboxMessage, claim: str, outcome: AttemptOutcome, detail:
         # Only the claim that sent it records it: a sender whose claim ran out records nothing.
         if not OutboxMessage.objects.filter(pk=message.pk, claim=claim, state=MessageState.SENDING).update(**changes):
             return
-        DeliveryAttempt.objects.create(message=message, attempted_at=now, outcome=outcome, detail=detail[:2000])
+        DeliveryAttempt.objects.create(
+            jurisdiction_id=message.jurisdiction_id,
+            message=message,
+            attempted_at=now,
+            outcome=outcome,
+            detail=detail[:2000],
+        )
     if outcome == AttemptOutcome.SENT:
         report.sent += 1
     elif outcome == AttemptOutcome.RETRY:

@@ -81,6 +81,7 @@ class AttemptOutcome(models.TextChoices):
 class DeliveryAttempt(models.Model):
     """One try at handing a message to the mail server, with what the server said."""
 
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
     attempted_at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
