@@ -273,24 +273,13 @@ def test_linking_to_a_parent_outside_the_actors_scope_is_refused(city, now) -> N
 def test_recomputing_after_a_calendar_change_moves_running_clocks_and_journals_it(city, now, tmp_path) -> None:
     from django.core.management import call_command
 
-    from civicdesk.domain.cases import clocks
-    from civicdesk.domain.city import profiles
-
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     ack = case.commitments.get(purpose=Purpose.ACKNOWLEDGE)
     assert ack.due_at == local(2026, 11, 3, 16, 30)
 
     # The city closes City Hall on Tuesday 3 November (a new calendar version).
-    shipped = clocks.profile_for(city.jurisdiction).path
-    assert shipped is not None
-    text = shipped.read_text().replace('version = "2026.1"', 'version = "2026.2"')
-    text += '\n[[calendar.closures]]\nname = "Water main repair at City Hall"\ndate = 2026-11-03\n'
-    changed = tmp_path / "pickering.toml"
-    changed.write_text(text)
-    city.jurisdiction.profile = str(changed)
-    city.jurisdiction.save()
-    profiles.profile_named.cache_clear()
+    _close_city_hall_on_3_november(city, tmp_path)
 
     call_command("recompute_due_dates", "pickering")
     ack.refresh_from_db()
@@ -349,24 +338,13 @@ def test_recomputing_moves_a_stale_clock_on_a_case_that_also_has_a_clock_on_the_
     """A clock started after the calendar changed must not hide the case's older clocks from the recompute."""
     from django.core.management import call_command
 
-    from civicdesk.domain.cases import clocks
-    from civicdesk.domain.city import profiles
-
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city, service="SIDEWALK")
     ack = case.commitments.get(purpose=Purpose.ACKNOWLEDGE)
     assert (ack.due_at, ack.calendar_version) == (local(2026, 11, 3, 16, 30), "2026.1")
 
     # City Hall closes on Tuesday 3 November (calendar 2026.2); nobody has run the recompute yet.
-    shipped = clocks.profile_for(city.jurisdiction).path
-    assert shipped is not None
-    text = shipped.read_text().replace('version = "2026.1"', 'version = "2026.2"')
-    text += '\n[[calendar.closures]]\nname = "Water main repair at City Hall"\ndate = 2026-11-03\n'
-    changed = tmp_path / "pickering.toml"
-    changed.write_text(text)
-    city.jurisdiction.profile = str(changed)
-    city.jurisdiction.save()
-    profiles.profile_named.cache_clear()
+    _close_city_hall_on_3_november(city, tmp_path)
 
     # Meanwhile Roads inspects: the next follow-up starts on the new calendar; the acknowledgement still runs on the old.
     now.set(local(2026, 11, 2, 11, 0))
@@ -377,3 +355,19 @@ def test_recomputing_moves_a_stale_clock_on_a_case_that_also_has_a_clock_on_the_
     call_command("recompute_due_dates", "pickering")
     ack.refresh_from_db()
     assert (ack.due_at, ack.calendar_version) == (local(2026, 11, 4, 16, 30), "2026.2")
+
+
+def _close_city_hall_on_3_november(city, tmp_path) -> None:
+    """The city's own copy of its profile, calendar 2026.2, with City Hall closed on Tuesday 3 November 2026."""
+    from civicdesk.domain.cases import clocks
+    from civicdesk.domain.city import profiles
+
+    shipped = clocks.profile_for(city.jurisdiction).path
+    assert shipped is not None
+    text = shipped.read_text().replace('version = "2026.1"', 'version = "2026.2"')
+    text += '\n[[calendar.closures]]\nname = "Water main repair at City Hall"\ndate = 2026-11-03\n'
+    changed = tmp_path / "pickering.toml"
+    changed.write_text(text)
+    city.jurisdiction.profile = str(changed)
+    city.jurisdiction.save()
+    profiles.profile_named.cache_clear()
