@@ -31,3 +31,23 @@ def test_customer_care_administrator_reads_the_outbox_but_cannot_write_it(city, 
     assert client.get("/admin/outbox/outboxmessage/add/").status_code == 403
     assert client.post(f"/admin/outbox/outboxmessage/{message.pk}/delete/", {"post": "yes"}).status_code == 403
     assert OutboxMessage.objects.filter(pk=message.pk).exists()
+
+
+def test_customer_care_administrator_reads_the_mail_received(city, now) -> None:
+    from civicdesk.channels.mail.intake import Mailbox, receive
+    from civicdesk.domain.inbox.models import InboundMessage
+
+    now.set(local(2026, 11, 2, 10, 0))
+    raw = (
+        b"From: pat@example.org\r\nSubject: Pothole on Brock Road\r\nMessage-ID: <one@example.org>\r\n\r\nDeep one.\r\n"
+    )
+    row = receive(raw, mailbox=Mailbox(city.jurisdiction, "https://pickering.example/status/"), via="smtp")
+    client = Client()
+    client.force_login(city.care_admin)
+
+    listing = client.get("/admin/inbox/inboundmessage/")
+    assert listing.status_code == 200
+    assert "Pothole on Brock Road" in listing.content.decode()
+    assert client.get(f"/admin/inbox/inboundmessage/{row.pk}/change/").status_code == 200
+    assert client.get("/admin/inbox/inboundmessage/add/").status_code == 403
+    assert InboundMessage.objects.filter(pk=row.pk).exists()

@@ -85,6 +85,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.view_group",
         "outbox.view_outboxmessage",  # what was sent, what waits, what failed and why
         "outbox.view_deliveryattempt",
+        "inbox.view_inboundmessage",  # mail received and what became of it
+        "inbox.view_inboundattachment",
     ],
     Role.SERVICE_SHOPPER: ["city.view_jurisdiction", "city.view_department", "city.view_service"],
     # Read-only: every case, never who raised it (PK-PRIV).
