@@ -29,6 +29,8 @@ PATHS = {
         )
     },
     "/api/v1/cases/{reference}/items/{item_id}/done": {"post"},
+    # The requests sent, with their messages and copies, are read as well as sent (PK-ESC).
+    "/api/v1/cases/{reference}/follow-up-requests": {"get", "post"},
 }
 
 

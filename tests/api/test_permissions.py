@@ -96,7 +96,13 @@ ENDPOINTS = [
         DEPARTMENT_WORK,
         {"timeline": "2026-12-15T16:00:00-05:00", "reason": "asphalt plant closed"},
     ),
-    Endpoint("follow-up-requests", "POST", "/cases/{ref}/follow-up-requests", FOLLOW_UP),
+    Endpoint(
+        "follow-up-requests",
+        "POST",
+        "/cases/{ref}/follow-up-requests",
+        FOLLOW_UP,
+        {"message": "Any news on the pothole?", "reason": "the resident called again"},  # before the follow-up date
+    ),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
     Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),
     Endpoint("pause", "POST", "/cases/{ref}/pause", DEPARTMENT_WORK, {"reason": "waiting on the resident's photos"}),

@@ -158,11 +158,19 @@ def test_redirect_closes_out_of_scope_matters_saying_where_to_go(api_as: Any, ma
     assert redirected["redirect_to"] == "Ministry of Transportation, 1-800-268-4686"
 
 
-def test_pk_esc_third_follow_up_request_copies_the_supervisor(api_as: Any, make_case: Any) -> None:
+def test_pk_esc_third_follow_up_request_copies_the_supervisor(api_as: Any, make_case: Any, now: Any) -> None:
+    from datetime import datetime
+
     case = make_case("POTHOLE")
     csr = api_as("csr.alex")
+    follow_up_date = _ok(csr.get(f"/cases/{case.reference}"))["commitments"]
+    due = next(datetime.fromisoformat(c["due_at"]) for c in follow_up_date if c["standard"] == "PK-FOLLOW")
 
-    requests = [_ok(csr.post(f"/cases/{case.reference}/follow-up-requests"), 201) for _ in range(3)]
+    requests = []
+    for _ in range(3):  # each request on its date: the ladder climbs one step per the profile's gap
+        now.set(due)
+        requests.append(_ok(csr.post(f"/cases/{case.reference}/follow-up-requests"), 201))
+        due = datetime.fromisoformat(requests[-1]["next_due_at"])
 
     assert [r["number"] for r in requests] == [1, 2, 3]
     assert requests[0]["copied"] == []

@@ -210,6 +210,13 @@ class ReopenIn(Input):
     reason: Note
 
 
+class FollowUpIn(Input):
+    message: Note = Field("", description="What the department is asked; empty: the ladder's own text (PK-ESC).")
+    reason: Note = Field(
+        "", description="Why the department is asked before the follow-up date; required only then (PK-FOLLOW)."
+    )
+
+
 class CaseFilters(Input):
     department: Code | None = Field(None, description="Department code.")
     status: Status | None = None
@@ -287,7 +294,9 @@ class CaseOut(Schema):
     investigate: bool
     language: str
     interpreter_requested: bool
-    follow_up_requests: int
+    follow_up_requests: int = Field(description="The ladder step reached in this round (PK-ESC).")
+    follow_up_round: int = Field(description="The round of the ladder: each answer from the department starts one.")
+    follow_ups_sent: int = Field(description="Follow-up requests sent over the case's life.")
     parent: str | None = Field(description="Reference of the case this one duplicates.")
     public_note: str
     redirect_to: str
@@ -332,8 +341,13 @@ class JournalEntryOut(Schema):
 
 
 class FollowUpRequestOut(Schema):
-    number: int
+    number: int = Field(description="Counts every request over the case's life.")
+    round: int
+    step: int = Field(description="The ladder step it was sent at: it decides who is copied (0: before the first).")
     sent_at: UtcInstant
+    sent_by: str | None = Field(description="Username of who sent it; null when the sweep sent it on its date.")
+    message: str
+    early_reason: str = Field(description="Why it went before its date; empty when it went on or after it.")
     copied_roles: list[str]
     copied: list[str] = Field(description="Usernames of the staff copied (PK-ESC).")
     next_due_at: UtcInstant | None

@@ -336,8 +336,20 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Why the case is reopened"), widget=forms.Textarea({"rows": 2}))
 
 
+class FollowUpForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the department (leave empty for the standard request)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    reason = forms.CharField(
+        label=_("Reason to ask before the follow-up date (needed only then)"), required=False, max_length=300
+    )
+
+
 class EmptyForm(forms.Form):
-    """A button with nothing to fill in (request a follow-up, resume the clocks)."""
+    """A button with nothing to fill in (resume the clocks)."""
 
 
 def local_closing(jurisdiction: Jurisdiction, day: date) -> datetime | None:

@@ -296,7 +296,7 @@ def journal_of(case: Case) -> list[JournalEntry]:
 
 
 def follow_ups_of(case: Case) -> list[FollowUpRequest]:
-    return list(case.follow_up_request_log.prefetch_related("copied").order_by("number"))
+    return list(case.follow_up_request_log.select_related("sent_by").prefetch_related("copied").order_by("number"))
 
 
 def department_staff(case: Case) -> list[User]:

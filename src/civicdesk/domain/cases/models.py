@@ -107,7 +107,14 @@ class Case(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
-    follow_up_requests = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
+    # PK-ESC counts requests per round: an answer from the department (an update, a new timeline) or a reopening
+    # starts a new round, and the profile says whether its requests count from 1 again. Request numbers
+    # themselves run on over the case's whole life, so each request, and its message, stays its own.
+    follow_up_requests = models.PositiveIntegerField(
+        _("ladder step reached"), default=0, help_text=_("Follow-up requests counted in this round (PK-ESC).")
+    )
+    follow_up_round = models.PositiveIntegerField(_("follow-up round"), default=1)
+    follow_ups_sent = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
     # A summary of the commitments, kept in step by every action's unit of work so
     # queues sort and count by index at any size instead of scanning commitments.
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
@@ -306,11 +313,21 @@ class JournalEntry(models.Model):
 
 
 class FollowUpRequest(models.Model):
-    """One request of the PK-ESC ladder sent to the department."""
+    """One request of the PK-ESC ladder sent to the department.
+
+    ``number`` counts every request over the case's life; ``round`` and ``step`` place it on the ladder: the
+    step decides who is copied. A request sent before its date, with a reason, repeats the step reached.
+    """
 
     jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_up_request_log")
     number = models.PositiveIntegerField()
+    round = models.PositiveIntegerField(default=1)
+    step = models.PositiveIntegerField(default=0, help_text=_("The ladder step it was sent at (0: before the first)."))
+    message = models.TextField(_("message to the department"), blank=True)
+    early_reason = models.TextField(
+        _("why it was sent before its date"), blank=True, help_text=_("Empty when it was sent on or after its date.")
+    )
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey("staff.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     copied = models.ManyToManyField("staff.User", blank=True, related_name="+")

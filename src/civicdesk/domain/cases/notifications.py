@@ -113,22 +113,22 @@ def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
 
 
 def follow_up_request(*, work: UnitOfWork, case: Case, request: FollowUpRequest, copied: list[User]) -> None:
+    """The request's message to the department, naming who is copied; one per request number (a retry adds none)."""
     copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
-    body = (
-        f"Customer Care follow-up request {request.number} for case {case.reference}: "
-        "no update has been recorded. Please record the inspection, the action and its timeline, "
-        "or that the resident was advised."
-    )
+    body = f"Customer Care follow-up request {request.number} for case {case.reference}:\n\n{request.message}"
+    if request.early_reason:
+        body += f"\n\nSent before the follow-up date: {request.early_reason}"
     if copies:
         body += f"\n\nCopied: {copies}."
     to_staff(
         work=work,
         case=case,
         kind="follow_up_request",
-        rule="PK-ESC" if request.number > 1 else "PK-FOLLOW",
+        rule="PK-ESC" if request.step > 1 else "PK-FOLLOW",
         subject=f"Follow-up request {request.number}: case {case.reference}",
         body=body,
         cc=copied,
+        # Numbers run on over the case's life, so a new round's requests are never taken for a retry's.
         dedupe=f"follow-up:{case.pk}:{request.number}",
     )
 

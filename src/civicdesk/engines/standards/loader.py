@@ -43,11 +43,14 @@ from civicdesk.engines.calendars.statutory import package_names
 from civicdesk.engines.standards.errors import ProfileError, UnknownProfileError
 from civicdesk.engines.standards.model import (
     ANCHORS,
+    ANSWERS,
     CALENDAR_UNITS,
     CASE_KINDS,
     CHANNELS,
     DEFAULT_FOLLOW_UP,
+    DEFAULT_REQUEST_MESSAGE,
     DEFAULT_TIMELINE_NOTICE,
+    NEW_ROUND,
     PURPOSES,
     ROLES,
     ClockKind,
@@ -326,8 +329,15 @@ def _escalation(t: Table, standards: Mapping[str, Standard]) -> EscalationLadder
         s.finish()
     if not steps:
         t.error("steps", "an escalation ladder needs at least one [[escalation.steps]]")
+    answered_by = t.texts("answered_by", allowed=tuple(ANSWERS)) if t.has("answered_by") else tuple(ANSWERS)
+    if not answered_by:
+        t.error("answered_by", "name at least one update that answers a follow-up request, or the ladder never stops")
+    new_round = t.text("new_round", required=False) or "restart"
+    if new_round not in NEW_ROUND:
+        t.error("new_round", f"expected one of {', '.join(NEW_ROUND)}, got {new_round!r}")
+    message = t.text("message", required=False) or DEFAULT_REQUEST_MESSAGE  # empty text is refused by the reader
     t.finish()
-    return EscalationLadder(rule, first, tuple(steps))
+    return EscalationLadder(rule, first, tuple(steps), frozenset(answered_by), new_round, message.strip())
 
 
 def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:

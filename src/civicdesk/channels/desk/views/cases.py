@@ -58,7 +58,7 @@ TRANSITIONS: dict[str, Transition] = {
     "follow_up": Transition(
         gettext_lazy("Send a follow-up request to the department"),
         "cases.request_follow_up",
-        desk_forms.EmptyForm,
+        desk_forms.FollowUpForm,
         gettext_lazy("Send follow-up request"),
     ),
     "timeline": Transition(
@@ -306,7 +306,7 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
                 return
             actions.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
         case "follow_up":
-            actions.request_follow_up(case=case, actor=user)
+            actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":

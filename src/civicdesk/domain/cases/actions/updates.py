@@ -1,7 +1,10 @@
 """What the department records on a case: updates, its timeline, the items to be done, pauses (PK-UPDATE, PK-MISS).
 
-Any update answers Customer Care's pending follow-up; the next follow-up is
-then due on the agreed date, or after the profile's default period.
+An update the profile's ladder names in ``answered_by`` (Pickering: the
+inspection, the action and its timeline, the resident advised, a new
+timeline) answers Customer Care's pending follow-up; the next follow-up is
+then due on the agreed date, or after the profile's default period, and a new
+round of the PK-ESC ladder begins.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def record_update(
 ) -> Case:
     """PK-UPDATE: the department records inspection done, the action and its timeline, or that the resident was told.
 
-    Any update answers the pending follow-up (PK-FOLLOW / PK-ESC); an
+    An update the ladder's ``answered_by`` names answers the pending follow-up (PK-FOLLOW / PK-ESC); an
     inspection meets PK-HAZARD; an action plan with a timeline becomes the
     case's completion commitment with its PK-MISS notice a week before;
     advising the resident meets the reply standards.
@@ -50,7 +53,9 @@ def record_update(
         require_open(case, "record an update")
         if timeline is not None and timeline <= work.now:
             raise InvalidInput("the timeline must be in the future", field="timeline")
-        purposes = [Purpose.FOLLOW_UP]
+        ladder = clocks.profile_for(case.jurisdiction).escalation
+        answers = ladder is None or ladder.answers(update)  # the profile says which updates answer Customer Care
+        purposes = [Purpose.FOLLOW_UP] if answers else []
         if update == "inspected":
             purposes.append(Purpose.INSPECT)
         if update == "resident_advised":
@@ -74,9 +79,14 @@ def record_update(
             actor=actor,
             note=note.strip(),
             public=public or update == "resident_advised",
-            data={"met": [c.standard for c in met], "timeline": timeline.isoformat() if timeline else None},
+            data={
+                "met": [c.standard for c in met],
+                "timeline": timeline.isoformat() if timeline else None,
+                "answers_follow_up": answers,
+            },
         )
-        schedule_next_follow_up(work=work, case=case, after=timeline)
+        if answers:
+            schedule_next_follow_up(work=work, case=case, after=timeline)
         return case
 
 
@@ -98,12 +108,15 @@ def _set_timeline(work: UnitOfWork, case: Case, timeline: datetime) -> None:
 def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | None) -> None:
     """PK-FOLLOW: Customer Care follows up again on the agreed date (``after``), else after the default period.
 
-    Nothing is scheduled while a follow-up is already pending or before the case has a department;
-    a new follow-up restarts the PK-ESC ladder at its first request.
+    Nothing is scheduled while a follow-up is already pending or before the case has a department. Otherwise a
+    new round of the PK-ESC ladder begins: its requests count from 1 again, or on from the step reached, as the
+    profile's ``new_round`` says; request numbers run on either way.
     """
     if work.open_commitments(case, [Purpose.FOLLOW_UP]) or case.department_id is None:
         return
     profile = clocks.profile_for(case.jurisdiction)
+    carry_on = profile.escalation is not None and profile.escalation.new_round == "continue"
+    step = case.follow_up_requests if carry_on else 0
     if after is not None:
         clocks.fixed_clock(
             work=work,
@@ -112,7 +125,7 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             rule=profile.defaults.follow_up_rule or "PK-FOLLOW",
             due_at=after,
             reason="follow up on the agreed date",
-            sequence=1,
+            sequence=step + 1,
         )
     elif profile.defaults.follow_up_rule:
         clocks.start_clock(
@@ -121,10 +134,14 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             purpose=Purpose.FOLLOW_UP,
             standard_id=profile.defaults.follow_up_rule,
             start=work.now,
-            sequence=1,
+            sequence=step + 1,
         )
-    case.follow_up_requests = 0
-    work.touch(case, "follow_up_requests")
+    else:
+        return
+    if case.follow_up_requests:  # a round that sent no request is not counted as one
+        case.follow_up_round += 1
+    case.follow_up_requests = step
+    work.touch(case, "follow_up_requests", "follow_up_round")
 
 
 def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reason: str) -> Case:
@@ -143,7 +160,10 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             raise InvalidInput("the new timeline must be in the future", field="timeline", rule="PK-MISS")
         old = clocks.cancel(work=work, case=case, purposes=[Purpose.COMPLETE])
         clocks.meet(work=work, case=case, purposes=[Purpose.TIMELINE_NOTICE], at=work.now)  # the resident is told now
-        clocks.cancel(work=work, case=case, purposes=[Purpose.FOLLOW_UP])
+        ladder = clocks.profile_for(case.jurisdiction).escalation
+        answers = ladder is None or ladder.answers("timeline_changed")
+        if answers:
+            clocks.meet(work=work, case=case, purposes=[Purpose.FOLLOW_UP], at=work.now)
         _set_timeline(work, case, timeline)
         case.public_note = reason.strip()
         work.touch(case, "public_note")
@@ -165,7 +185,8 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             body=f"{reason.strip()}\n\nThe new anticipated completion date is {local:%A %d %B %Y}.",
             dedupe=None,
         )
-        schedule_next_follow_up(work=work, case=case, after=timeline)
+        if answers:
+            schedule_next_follow_up(work=work, case=case, after=timeline)
         return case
 
 
