@@ -53,7 +53,8 @@ def test_a_case_walked_through_its_transitions(api_as: Any, make_case: Any) -> N
     assert refused["rule"] == "PK-CLOSE"
     assert refused["code"] == "open_items"
     assert [i["description"] for i in refused["details"]["items"]] == ["Cold patch"]
-    assert refused["details"]["commitments"] == []  # closing itself meets the agreed timeline; the item blocks it
+    # Work only scheduled is not done (PK-CLOSE's tree on the list): the agreed timeline blocks it with the item.
+    assert [c["purpose"] for c in refused["details"]["commitments"]] == ["complete"]
 
     changed = _ok(
         roads.post(
@@ -87,6 +88,7 @@ def test_a_case_with_an_agreed_timeline_closes_once_the_work_is_done(api_as: Any
     roads = api_as("staff.roads")
     plan = {"update": "action_planned", "note": "Relamp", "timeline": "2026-12-01T16:00:00-05:00"}
     _ok(roads.post(f"/cases/{case.reference}/updates", plan))
+    _ok(roads.post(f"/cases/{case.reference}/updates", {"update": "work_done", "note": "Relamped."}))
     _ok(roads.post(f"/cases/{case.reference}/updates", {"update": "resident_advised", "note": "Relamped; told."}))
 
     assert _ok(roads.post(f"/cases/{case.reference}/close", {"note": "Relamped."}))["status"] == "closed"

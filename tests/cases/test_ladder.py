@@ -120,6 +120,7 @@ def test_pk_esc_a_new_timeline_and_a_reopening_each_start_a_new_round(city, now)
     now.set(local(2026, 12, 17, 16, 31))
     run_sweep()  # round 3 (the new timeline answered request 4): request 5 on the new timeline
     assert [(r.number, r.round, r.step) for r in _requests(case)][-1] == (5, 3, 1)
+    actions.record_update(case=case, actor=forestry, update="work_done", note="Pruned")
     actions.record_update(case=case, actor=forestry, update="resident_advised", note="Pruned; resident told")
     actions.close_case(case=case, actor=care, note="Pruned")
     actions.reopen_case(case=case, actor=care, reason="The limb was left on the sidewalk")

@@ -272,6 +272,7 @@ def test_every_transition_through_the_desk(city, signed_in):
         assert response.status_code == 302, (action, response.content.decode()[:3000])
     item = case.items.get()
     assert forestry.post(reverse("desk:complete_item", args=[case.reference, item.pk])).status_code == 302
+    forestry.post(case_url(case, "update"), {"update-update": "work_done", "update-note": "Pruned."})
     forestry.post(case_url(case, "update"), {"update-update": "resident_advised", "update-note": "Pruned; told Pat."})
     response = forestry.post(case_url(case, "close"), {"close-resolution": "resolved", "close-note": "Pruned."})
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -169,7 +169,9 @@ class AssignIn(Input):
 
 
 class UpdateIn(Input):
-    update: Literal["inspected", "action_planned", "resident_advised", "note"]
+    update: Literal["inspected", "action_planned", "resident_advised", "work_done", "note"] = Field(
+        description="work_done meets the agreed timeline: a case whose work is only scheduled cannot close (PK-CLOSE)."
+    )
     note: Note
     timeline: Instant | None = Field(None, description="The anticipated completion; required for action_planned.")
     public: StrictBool = False

@@ -59,6 +59,7 @@ UPDATE_LABELS = {
     "inspected": _("Inspection done"),
     "action_planned": _("Action and timeline decided"),
     "resident_advised": _("Resident advised"),
+    "work_done": _("Work done (the agreed timeline is met)"),
     "note": _("Note"),
 }
 

@@ -257,6 +257,7 @@ class Action(models.TextChoices):
     INSPECTED = "inspected", _("inspection done")
     ACTION_PLANNED = "action_planned", _("action and timeline recorded")
     RESIDENT_ADVISED = "resident_advised", _("resident advised")
+    WORK_DONE = "work_done", _("work done")
     NOTE = "note", _("note")
     ITEM_ADDED = "item_added", _("item added")
     ITEM_DONE = "item_done", _("item done")

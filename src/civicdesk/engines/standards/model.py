@@ -161,6 +161,7 @@ ANSWERS = {
     "inspected": "the inspection is recorded",
     "action_planned": "the action to be taken and its timeline are recorded",
     "resident_advised": "the resident is advised",
+    "work_done": "the work is recorded as done",
     "note": "a note is recorded",
     "timeline_changed": "a new timeline is recorded, with its reason",
 }

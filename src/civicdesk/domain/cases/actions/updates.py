@@ -23,6 +23,7 @@ UPDATE_ACTIONS = {
     "inspected": Action.INSPECTED,
     "action_planned": Action.ACTION_PLANNED,
     "resident_advised": Action.RESIDENT_ADVISED,
+    "work_done": Action.WORK_DONE,
     "note": Action.NOTE,
 }
 
@@ -30,12 +31,14 @@ UPDATE_ACTIONS = {
 def record_update(
     *, case: Case, actor: User | None, update: str, note: str, timeline: datetime | None = None, public: bool = False
 ) -> Case:
-    """PK-UPDATE: the department records inspection done, the action and its timeline, or that the resident was told.
+    """PK-UPDATE: the department records inspection done, the action and its timeline, the work done, or that the
+    resident was told.
 
     An update the ladder's ``answered_by`` names answers the pending follow-up (PK-FOLLOW / PK-ESC); an
     inspection meets PK-HAZARD; an action plan with a timeline becomes the
     case's completion commitment with its PK-MISS notice a week before;
-    advising the resident meets the reply standards.
+    advising the resident meets the reply standards; only the work done meets the agreed timeline (PK-CLOSE: a
+    tree on the pruning list is not pruned), and the week-before notice is no longer owed once it is.
     """
     if update not in UPDATE_ACTIONS:
         raise InvalidInput(f"unknown update {update!r}; expected one of {', '.join(UPDATE_ACTIONS)}", field="update")
@@ -60,6 +63,16 @@ def record_update(
             purposes.append(Purpose.INSPECT)
         if update == "resident_advised":
             purposes += [Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK, Purpose.ACKNOWLEDGE]
+        if update == "work_done":
+            if not work.open_commitments(case, [Purpose.COMPLETE]):
+                raise TransitionRefused(
+                    "the case has no agreed timeline to complete; record the action and its timeline first",
+                    field="update",
+                    rule="PK-CLOSE",
+                    code="no_change",
+                )
+            purposes.append(Purpose.COMPLETE)
+            clocks.cancel(work=work, case=case, purposes=[Purpose.TIMELINE_NOTICE])  # nothing left to slip
         met = clocks.meet(work=work, case=case, purposes=purposes, at=work.now)
         if update == "action_planned" and timeline is not None:
             if work.open_commitments(case, [Purpose.COMPLETE]):
