@@ -80,7 +80,7 @@ TRANSITIONS = {
     "updates": ["update", "note", "timeline", "public"],
     "timeline": ["timeline", "reason"],
     "items": ["description"],
-    "pause": ["reason"],
+    "pause": ["waiting_on", "reason"],
     "duplicate-of": ["parent"],
     "redirect": ["reason", "redirect_to"],
     "close": ["note", "resolution"],

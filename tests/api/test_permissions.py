@@ -45,7 +45,7 @@ def _with_item(make_case: Any, case: Any) -> dict[str, Any]:
 
 
 def _paused(make_case: Any, case: Any) -> dict[str, Any]:
-    actions.pause_clocks(case=case, actor=None, reason="waiting on photos")
+    actions.pause_clocks(case=case, actor=None, waiting_on="resident", reason="waiting on photos")
     return {}
 
 
@@ -105,7 +105,13 @@ ENDPOINTS = [
     ),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
     Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),
-    Endpoint("pause", "POST", "/cases/{ref}/pause", DEPARTMENT_WORK, {"reason": "waiting on the resident's photos"}),
+    Endpoint(
+        "pause",
+        "POST",
+        "/cases/{ref}/pause",
+        DEPARTMENT_WORK,
+        {"waiting_on": "resident", "reason": "the resident's photos"},
+    ),
     Endpoint("resume", "POST", "/cases/{ref}/resume", DEPARTMENT_WORK, None, _paused),
     Endpoint("duplicate-of", "POST", "/cases/{ref}/duplicate-of", ANYONE_WORKING, {"parent": "{parent}"}, _with_parent),
     Endpoint(

@@ -65,7 +65,7 @@ def test_a_case_walked_through_its_transitions(api_as: Any, make_case: Any) -> N
         "2026-12-08T21:00:00+00:00"
     ]
 
-    paused = _ok(roads.post(f"/cases/{ref}/pause", {"reason": "Waiting on the resident's photos"}))
+    paused = _ok(roads.post(f"/cases/{ref}/pause", {"waiting_on": "resident", "reason": "The resident's photos"}))
     assert "paused" in {c["state"] for c in paused["commitments"]}
     resumed = _ok(roads.post(f"/cases/{ref}/resume"))
     assert "paused" not in {c["state"] for c in resumed["commitments"]}

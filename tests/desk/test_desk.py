@@ -257,7 +257,7 @@ def test_every_transition_through_the_desk(city, signed_in):
         (csr, "acknowledge", {"acknowledge-message": "We will inspect within a day."}),
         (forestry, "assign", {"assign-assignee": city.staff("staff.forestry").pk}),
         (forestry, "item", {"item-description": "Prune the maple"}),
-        (forestry, "pause", {"pause-reason": "Waiting for access to the yard"}),
+        (forestry, "pause", {"pause-waiting_on": "access", "pause-reason": "The gate to the yard is locked"}),
         (forestry, "resume", {}),
         (
             forestry,

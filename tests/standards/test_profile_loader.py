@@ -308,7 +308,7 @@ def test_pk_esc_pickering_ladder_says_what_answers_and_how_a_new_round_counts() 
     ladder = load_profile("pickering").escalation
     assert ladder is not None
     # ADM 160: "update the system to note that a) the inspection … b) required action … and timeline … c) … advised".
-    assert ladder.answered_by == {"inspected", "action_planned", "resident_advised", "timeline_changed"}
+    assert ladder.answered_by == {"inspected", "action_planned", "resident_advised", "work_done", "timeline_changed"}
     assert not ladder.answers("note")
     assert ladder.new_round == "restart"
     assert ladder.message.startswith("All calls must have an update by the agreed upon follow up date")
@@ -348,3 +348,26 @@ def test_pk_esc_ladder_defaults_when_the_profile_is_silent() -> None:
     assert ladder.answers("note")
     assert ladder.new_round == "restart"
     assert ladder.message
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[pauses]\nreasons = ["lunch"]\n', r"pauses\.reasons: unknown value 'lunch' \(expected some of: resident"),
+        ("[pauses]\nreasons = []\n", r"pauses\.reasons: name at least one reason"),
+        (
+            '[pauses]\nreasons = ["resident"]\nlongest = { clock = "business_days", target = 0 }\n',
+            r"pauses\.longest: the longest pause is a clock forward from the pause, longer than zero",
+        ),
+    ],
+    ids=["unknown-reason", "no-reason", "zero-longest"],
+)
+def test_pk_esc_pause_reasons_and_the_longest_pause_are_checked_on_load(table: str, message: str) -> None:
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(MINIMAL + "\n" + table, "town.toml")
+
+
+def test_pk_esc_pickering_pauses_allow_every_reason_for_ten_business_days() -> None:
+    pauses = load_profile("pickering").pauses
+    assert pauses.reasons == ("resident", "access", "other_agency", "contractor", "season")
+    assert (pauses.longest.kind, pauses.longest.target) == (ClockKind.BUSINESS_DAYS, 10)

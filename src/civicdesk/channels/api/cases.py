@@ -305,7 +305,7 @@ def complete_item(
 def pause(request: HttpRequest, reference: str, payload: PauseIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    actions.pause_clocks(case=case, actor=user, reason=payload.reason)
+    actions.pause_clocks(case=case, actor=user, waiting_on=payload.waiting_on, reason=payload.reason)
     return _out(user, case)
 
 

@@ -191,7 +191,11 @@ class ItemDoneIn(Input):
 
 
 class PauseIn(Input):
-    reason: Note = Field(description="What the city is waiting for from the resident.")
+    waiting_on: Text40 = Field(
+        description="Who the city waits on, one of the profile's pause reasons: resident, access, other_agency, "
+        "contractor, season (Pickering allows all five)."
+    )
+    reason: Note = Field(description="What the city is waiting for, in words.")
 
 
 class DuplicateIn(Input):
@@ -299,6 +303,9 @@ class CaseOut(Schema):
     follow_up_requests: int = Field(description="The ladder step reached in this round (PK-ESC).")
     follow_up_round: int = Field(description="The round of the ladder: each answer from the department starts one.")
     follow_ups_sent: int = Field(description="Follow-up requests sent over the case's life.")
+    paused_since: UtcInstant | None = Field(description="While the clocks are paused: since when.")
+    paused_by: str | None = Field(description="While the clocks are paused: the username of who paused them.")
+    pause_reason: str = Field(description="While the clocks are paused: what the case waits on; else empty.")
     parent: str | None = Field(description="Reference of the case this one duplicates.")
     public_note: str
     redirect_to: str

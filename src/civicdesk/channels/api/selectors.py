@@ -36,7 +36,7 @@ from civicdesk.platform import timesource
 
 def with_output_relations(cases: QuerySet[Case], *, contact: bool) -> QuerySet[Case]:
     """The rows :func:`case_data` reads beside the case, joined; commitments and items come from :func:`cases_data`."""
-    related = ["jurisdiction", "service", "department", "assignee", "parent"]
+    related = ["jurisdiction", "service", "department", "assignee", "parent", "paused_by"]
     if contact:
         related.append("contact")
     return cases.select_related(*related)
@@ -203,6 +203,9 @@ def case_data(
         "follow_up_requests": case.follow_up_requests,
         "follow_up_round": case.follow_up_round,
         "follow_ups_sent": case.follow_ups_sent,
+        "paused_since": case.paused_since,
+        "paused_by": case.paused_by.get_username() if case.paused_by is not None else None,
+        "pause_reason": case.pause_reason,
         "parent": case.parent.reference if case.parent is not None else None,
         "public_note": case.public_note,
         "redirect_to": case.redirect_to,

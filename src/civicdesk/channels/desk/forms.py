@@ -310,7 +310,15 @@ class CompleteItemForm(forms.Form):
 
 
 class PauseForm(forms.Form):
+    waiting_on = forms.ChoiceField(label=_("Waiting on"))
     reason = forms.CharField(label=_("What the city is waiting for"), max_length=300)
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["waiting_on"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101
+        reasons = selectors.profile_for(jurisdiction).pauses.reasons
+        field.choices = [(r, standing.pause_reason_label(r)) for r in reasons]
 
 
 class DuplicateForm(forms.Form):

@@ -151,7 +151,9 @@ def queue(user: User, scope: str, filters: QueueFilters, h: Horizons) -> tuple[Q
     if filters.state in CLOCK_STATES:
         cases = cases.filter(standing.state_condition(filters.state, h))
     cases = standing.with_clock_state(cases, h)
-    cases = cases.select_related("service", "department", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
+    cases = cases.select_related("service", "department", "assignee", "paused_by").order_by(
+        *SORTS.get(filters.sort, SORTS["due"])
+    )
     return cases, counts
 
 

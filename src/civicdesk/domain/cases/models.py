@@ -125,6 +125,12 @@ class Case(models.Model):
         help_text=_("The earliest missed standard whose action is still owed."),
     )
     clocks_paused = models.BooleanField(_("clocks paused"), default=False)
+    # Who paused the clocks, since when and why (one of the profile's reasons), while they are paused.
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("paused by")
+    )
+    pause_reason = models.CharField(_("waiting on"), max_length=20, blank=True)
     public_note = models.TextField(_("latest public update"), blank=True)
     redirect_to = models.TextField(_("where the resident was directed"), blank=True)
     updated_at = models.DateTimeField(_("updated"))
@@ -198,6 +204,7 @@ class Purpose(models.TextChoices):
     FOLLOW_UP = "follow_up", _("update by the follow-up date")
     COMPLETE = "complete", _("complete by the agreed timeline")
     TIMELINE_NOTICE = "timeline_notice", _("tell the resident if the timeline will slip")
+    PAUSE_LIMIT = "pause_limit", _("resume the clocks before the longest pause")
 
 
 class CommitmentState(models.TextChoices):
@@ -218,6 +225,10 @@ OWED_AFTER_BREACH = (
     Purpose.CALLBACK,
     Purpose.COMPLETE,
 )
+# Overdue on the queues once breached: what is still owed, and a pause that has lasted longer than the profile
+# allows (the case shows overdue until its clocks run again). The longest-pause clock is never a date told to
+# the resident, and while it runs the case shows paused.
+OVERDUE_AFTER_BREACH = (*OWED_AFTER_BREACH, Purpose.PAUSE_LIMIT)
 
 
 class Commitment(models.Model):
@@ -268,6 +279,7 @@ class Action(models.TextChoices):
     TIMELINE_NOTICE_DUE = "timeline_notice_due", _("tell the resident: timeline at risk")
     PAUSED = "paused", _("clock paused")
     RESUMED = "resumed", _("clock resumed")
+    PAUSED_TOO_LONG = "paused_too_long", _("paused too long")
     LINKED_DUPLICATE = "linked_duplicate", _("linked as duplicate")
     CLOSED = "closed", _("closed")
     REOPENED = "reopened", _("reopened")

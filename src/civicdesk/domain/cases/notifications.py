@@ -20,6 +20,7 @@ from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
 from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff.roles import Role
 
 
 def business_hours_release(case: Case, now: datetime) -> datetime:
@@ -80,6 +81,34 @@ def to_staff(
         dedupe_key=dedupe,
     )
     work.queue_message(message, copies=[u for u in cc if u != recipient])
+
+
+def to_customer_care(
+    *, work: UnitOfWork, case: Case, kind: str, rule: str, subject: str, body: str, dedupe: str
+) -> None:
+    """Queue a message to the city's Customer Care administrators, held until business hours."""
+    care = list(customer_care(case))
+    message = OutboxMessage(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        kind=kind,
+        rule=rule,
+        audience=Audience.STAFF,
+        recipient_user=care[0] if care else None,
+        subject=subject,
+        body=body,
+        created_at=work.now,
+        release_at=business_hours_release(case, work.now),
+        dedupe_key=dedupe,
+    )
+    work.queue_message(message, copies=care[1:])
+
+
+def customer_care(case: Case) -> Iterable[User]:
+    """The city's Customer Care administrators, who own a case's follow-up (PK-FOLLOW, PK-COUNCIL)."""
+    return User.objects.filter(
+        jurisdiction_id=case.jurisdiction_id, is_active=True, groups__name=Role.CARE_ADMIN.label
+    ).order_by("pk")
 
 
 def responsible_staff(case: Case) -> tuple[User | None, str]:

@@ -48,9 +48,11 @@ from civicdesk.engines.standards.model import (
     CASE_KINDS,
     CHANNELS,
     DEFAULT_FOLLOW_UP,
+    DEFAULT_PAUSES,
     DEFAULT_REQUEST_MESSAGE,
     DEFAULT_TIMELINE_NOTICE,
     NEW_ROUND,
+    PAUSE_REASONS,
     PURPOSES,
     ROLES,
     ClockKind,
@@ -59,6 +61,7 @@ from civicdesk.engines.standards.model import (
     EscalationLadder,
     EscalationStep,
     Measure,
+    PausePolicy,
     Profile,
     Standard,
 )
@@ -362,6 +365,20 @@ def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:
     )
 
 
+def _pauses(t: Table | None) -> PausePolicy:
+    """Which reasons may pause a case's clocks, and the longest pause before Customer Care is told."""
+    if t is None:
+        return DEFAULT_PAUSES
+    reasons = t.texts("reasons", allowed=tuple(PAUSE_REASONS))
+    if not reasons:
+        t.error("reasons", f"name at least one reason a case may wait (some of: {', '.join(PAUSE_REASONS)})")
+    longest = _inline_clock(t, "longest") if t.has("longest") else DEFAULT_PAUSES.longest
+    if longest.before or longest.target <= 0:
+        t.error("longest", "the longest pause is a clock forward from the pause, longer than zero")
+    t.finish()
+    return PausePolicy(reasons, longest)
+
+
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
     """Validate a profile's TOML text; raise :class:`ProfileError` on the first problem."""
     src = Source(file, text)
@@ -396,6 +413,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
     esc_t = root.table("escalation", required=False)
     escalation = _escalation(esc_t, standards) if esc_t else None
     defaults = _defaults(root.table("defaults", required=False), standards)
+    pauses = _pauses(root.table("pauses", required=False))
     root.finish()
     return Profile(
         name=name,
@@ -406,6 +424,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
         standards=standards,
         escalation=escalation,
         defaults=defaults,
+        pauses=pauses,
         path=Path(file) if file != "<profile>" else None,
         warnings=tuple(warnings),
     )

@@ -210,9 +210,28 @@ class EscalationLadder:
         return tuple(roles)
 
 
+# Why a case's clocks may pause: the city waits on someone else. A profile names those it allows.
+PAUSE_REASONS = {
+    "resident": "waiting on the resident (information, photos, a decision)",
+    "access": "waiting for access to the property",
+    "other_agency": "waiting on another agency or a utility",
+    "contractor": "waiting on a contractor or a supplier",
+    "season": "waiting for the season or the weather the work needs",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PausePolicy:
+    """When a case's clocks may pause and for how long before Customer Care is told it is paused too long."""
+
+    reasons: tuple[str, ...]
+    longest: ClockRule
+
+
 # Where a document is silent, DESIGN.md's product defaults apply.
 DEFAULT_FOLLOW_UP = ClockRule(ClockKind.CALENDAR, 14, unit="days", roll="forward")
 DEFAULT_TIMELINE_NOTICE = ClockRule(ClockKind.CALENDAR, 7, unit="days", roll="backward", before=True)
+DEFAULT_PAUSES = PausePolicy(("resident",), ClockRule(ClockKind.BUSINESS_DAYS, 10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +256,7 @@ class Profile:
     standards: dict[str, Standard]
     escalation: EscalationLadder | None = None
     defaults: Defaults = field(default_factory=Defaults)
+    pauses: PausePolicy = DEFAULT_PAUSES
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 

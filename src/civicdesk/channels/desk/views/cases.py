@@ -68,7 +68,7 @@ TRANSITIONS: dict[str, Transition] = {
         gettext_lazy("Change timeline"),
     ),
     "pause": Transition(
-        gettext_lazy("Pause the clocks (waiting on the resident)"),
+        gettext_lazy("Pause the clocks (the city waits on someone else)"),
         "cases.record_update",
         desk_forms.PauseForm,
         gettext_lazy("Pause clocks"),
@@ -123,7 +123,7 @@ BADGE_FOR_COMMITMENT = {
 def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
     form_class = TRANSITIONS[action].form
     kwargs: dict[str, Any] = {"prefix": action}
-    if form_class is desk_forms.RouteForm:
+    if form_class in (desk_forms.RouteForm, desk_forms.PauseForm):
         kwargs["jurisdiction"] = case.jurisdiction
     if form_class is desk_forms.AssignForm:
         kwargs["staff"] = selectors.department_staff(case)
@@ -135,7 +135,11 @@ def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
 
 def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
     """The transitions this user's role offers on this case now; the service still has the last word."""
-    states = {c.state for c in commitments if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED)}
+    states = {
+        c.state
+        for c in commitments
+        if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED) and c.purpose != Purpose.PAUSE_LIMIT
+    }
     has_timeline = any(
         c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
         for c in commitments
@@ -310,7 +314,7 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
-            actions.pause_clocks(case=case, actor=user, reason=data["reason"])
+            actions.pause_clocks(case=case, actor=user, waiting_on=data["waiting_on"], reason=data["reason"])
         case "resume":
             actions.resume_clocks(case=case, actor=user)
         case "duplicate":

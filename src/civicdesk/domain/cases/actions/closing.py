@@ -23,7 +23,7 @@ from civicdesk.domain.staff.models import User
 
 # Commitments that end with the case rather than keeping it open: Customer Care's reminders. The agreed
 # completion is not among them: work only scheduled is not done (PK-CLOSE), staff record it done first.
-CLOSING_ENDS = (Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE)
+CLOSING_ENDS = (Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE, Purpose.PAUSE_LIMIT)
 
 
 def close_case(*, case: Case, actor: User | None, note: str, resolution: str = Resolution.RESOLVED) -> Case:

@@ -245,10 +245,19 @@ def complete_item(*, item: CaseItem, actor: User | None, note: str = "") -> Case
         return item
 
 
-def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
-    """Waiting on the resident: paused time does not count against the standards."""
+def pause_clocks(*, case: Case, actor: User | None, waiting_on: str, reason: str) -> Case:
+    """The city waits on someone else (one of the profile's reasons): paused time does not count.
+
+    Who paused, since when and why is kept on the case for the queues. The longest pause the profile allows
+    runs as a clock of its own: when it passes, the sweep tells Customer Care and the case shows overdue
+    until its clocks run again, so a pause never silences the PK-ESC ladder for good.
+    """
+    policy = clocks.profile_for(case.jurisdiction).pauses
+    if waiting_on not in policy.reasons:
+        raise InvalidInput(f"choose what the case waits on: one of {', '.join(policy.reasons)}", field="waiting_on")
     if not reason.strip():
         raise InvalidInput("say what the city is waiting for", field="reason")
+    check_length(CaseItem, "description", reason.strip(), "reason")
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.record_update", case)
@@ -256,20 +265,26 @@ def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
         paused = clocks.pause(work=work, case=case, at=work.now)
         if not paused:
             raise TransitionRefused("no running clock to pause", code="no_change")
-        work.touch(case)
+        limit = clocks.pause_limit(work=work, case=case, at=work.now, policy=policy)
+        case.paused_since, case.paused_by, case.pause_reason = work.now, actor, waiting_on
+        work.touch(case, "paused_since", "paused_by", "pause_reason")
         journal.append(
             work=work,
             case=case,
             action=Action.PAUSED,
             actor=actor,
             note=reason.strip(),
-            data={"standards": [c.standard for c in paused]},
+            data={
+                "waiting_on": waiting_on,
+                "standards": [c.standard for c in paused],
+                "longest_until": limit.due_at.isoformat(),
+            },
         )
         return case
 
 
 def resume_clocks(*, case: Case, actor: User | None) -> Case:
-    """The resident answered: paused clocks run again, their due dates moved by the paused business time."""
+    """The wait is over: paused clocks run again (see :func:`clocks.resume` for which dates move)."""
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.record_update", case)
@@ -277,12 +292,18 @@ def resume_clocks(*, case: Case, actor: User | None) -> Case:
         resumed = clocks.resume(work=work, case=case, at=work.now)
         if not resumed:
             raise TransitionRefused("no paused clock to resume", code="no_change")
-        work.touch(case)
+        clocks.meet(work=work, case=case, purposes=[Purpose.PAUSE_LIMIT], at=work.now)  # late if paused too long
+        paused_since = case.paused_since
+        case.paused_since, case.paused_by, case.pause_reason = None, None, ""
+        work.touch(case, "paused_since", "paused_by", "pause_reason")
         journal.append(
             work=work,
             case=case,
             action=Action.RESUMED,
             actor=actor,
-            data={c.standard: c.due_at.isoformat() for c in resumed},
+            data={
+                **{c.standard: c.due_at.isoformat() for c in resumed},
+                "paused_since": paused_since.isoformat() if paused_since else None,
+            },
         )
         return case
