@@ -85,6 +85,8 @@ TRANSITIONS = {
     "redirect": ["reason", "redirect_to"],
     "close": ["note", "resolution"],
     "reopen": ["reason"],
+    "replies": ["how", "note"],
+    "follow-up-requests": ["message", "reason"],
 }
 
 
@@ -106,6 +108,8 @@ TRANSITIONS = {
                 "parent",
                 "redirect_to",
                 "resolution",
+                "how",
+                "waiting_on",
             ]
         ),
         JSON,

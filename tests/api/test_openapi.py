@@ -14,6 +14,7 @@ PATHS = {
         f"/api/v1/cases/{{reference}}/{action}": {"post"}
         for action in (
             "acknowledge",
+            "replies",
             "route",
             "assign",
             "updates",

@@ -87,6 +87,9 @@ ENDPOINTS = [
     ),
     Endpoint("assign", "POST", "/cases/{ref}/assign", ANYONE_WORKING, {"assignee": "staff.roads"}),
     Endpoint(
+        "replies", "POST", "/cases/{ref}/replies", ANYONE_WORKING, {"how": "call_returned", "note": "Called Pat back."}
+    ),
+    Endpoint(
         "updates", "POST", "/cases/{ref}/updates", DEPARTMENT_WORK, {"update": "inspected", "note": "Crew booked."}
     ),
     Endpoint(

@@ -39,6 +39,7 @@ from civicdesk.channels.api.schemas import (
     PauseIn,
     RedirectIn,
     ReopenIn,
+    ReplyIn,
     RouteIn,
     TimelineIn,
     UpdateIn,
@@ -198,6 +199,19 @@ def acknowledge(request: HttpRequest, reference: str, payload: AcknowledgeIn) ->
     user = current_user(request)
     case = _case_for(user, reference, "cases.acknowledge_case")
     actions.acknowledge_case(case=case, actor=user, message=payload.message)
+    return _out(user, case)
+
+
+@router.post(
+    "/{reference}/replies",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Record that the resident was answered (PK-CALLBACK, PK-EMAIL-ANSWER)",
+    description="A call returned, an email or letter sent, advice given: meets what is owed to the resident.",
+)
+def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, "cases.acknowledge_case")
+    actions.reply_to_resident(case=case, actor=user, how=payload.how, note=payload.note)
     return _out(user, case)
 
 

@@ -216,6 +216,13 @@ class ReopenIn(Input):
     reason: Note
 
 
+class ReplyIn(Input):
+    how: Literal["call_returned", "phone", "email", "letter", "in_person"] = Field(
+        description="How the resident was answered; an email is sent to them with the note (PK-CALLBACK)."
+    )
+    note: Note = Field(description="What the resident was told; shown to them (status page, Open311).")
+
+
 class FollowUpIn(Input):
     message: Note = Field("", description="What the department is asked; empty: the ladder's own text (PK-ESC).")
     reason: Note = Field(

@@ -345,6 +345,20 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Why the case is reopened"), widget=forms.Textarea({"rows": 2}))
 
 
+REPLY_LABELS = {
+    "call_returned": _("Returned the call"),
+    "phone": _("Called the resident"),
+    "email": _("Emailed the resident (this note is sent)"),
+    "letter": _("Wrote to the resident"),
+    "in_person": _("Advised the resident in person"),
+}
+
+
+class ReplyForm(forms.Form):
+    how = forms.ChoiceField(label=_("How the resident was answered"), choices=list(REPLY_LABELS.items()))
+    note = forms.CharField(label=_("What the resident was told"), widget=forms.Textarea({"rows": 3}))
+
+
 class FollowUpForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the department (leave empty for the standard request)"),

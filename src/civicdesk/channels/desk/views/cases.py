@@ -48,6 +48,12 @@ TRANSITIONS: dict[str, Transition] = {
     "acknowledge": Transition(
         gettext_lazy("Acknowledge"), "cases.acknowledge_case", desk_forms.AcknowledgeForm, gettext_lazy("Acknowledge")
     ),
+    "reply": Transition(
+        gettext_lazy("Record that the resident was answered"),
+        "cases.acknowledge_case",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record answer"),
+    ),
     "item": Transition(
         gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
     ),
@@ -98,6 +104,7 @@ TRANSITIONS: dict[str, Transition] = {
 DONE_MESSAGES = {
     "update": gettext_lazy("Update recorded."),
     "acknowledge": gettext_lazy("Acknowledgement recorded."),
+    "reply": gettext_lazy("Answer recorded."),
     "item": gettext_lazy("Item added."),
     "complete_item": gettext_lazy("Item marked done."),
     "assign": gettext_lazy("Assignment saved."),
@@ -311,6 +318,8 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
             actions.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
         case "follow_up":
             actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
+        case "reply":
+            actions.reply_to_resident(case=case, actor=user, how=data["how"], note=data["note"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
