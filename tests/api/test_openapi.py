@@ -19,6 +19,7 @@ PATHS = {
             "assign",
             "updates",
             "timeline",
+            "timeline-notice",
             "follow-up-requests",
             "items",
             "pause",

@@ -54,6 +54,12 @@ TRANSITIONS: dict[str, Transition] = {
         desk_forms.ReplyForm,
         gettext_lazy("Record answer"),
     ),
+    "timeline_notice": Transition(
+        gettext_lazy("Tell the resident the timeline holds (PK-MISS)"),
+        "cases.change_timeline",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record the notice"),
+    ),
     "item": Transition(
         gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
     ),
@@ -105,6 +111,7 @@ DONE_MESSAGES = {
     "update": gettext_lazy("Update recorded."),
     "acknowledge": gettext_lazy("Acknowledgement recorded."),
     "reply": gettext_lazy("Answer recorded."),
+    "timeline_notice": gettext_lazy("Notice recorded: the resident was told the timeline holds."),
     "item": gettext_lazy("Item added."),
     "complete_item": gettext_lazy("Item marked done."),
     "assign": gettext_lazy("Assignment saved."),
@@ -160,6 +167,11 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
         if action == "follow_up" and case.department_id is None:
             continue
         if action == "timeline" and not has_timeline:
+            continue
+        if action == "timeline_notice" and not any(
+            c.purpose == Purpose.TIMELINE_NOTICE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
+            for c in commitments
+        ):
             continue
         if action == "pause" and CommitmentState.PENDING not in states:
             continue
@@ -320,6 +332,8 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
             actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
         case "reply":
             actions.reply_to_resident(case=case, actor=user, how=data["how"], note=data["note"])
+        case "timeline_notice":
+            actions.tell_resident_about_timeline(case=case, actor=user, how=data["how"], note=data["note"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
