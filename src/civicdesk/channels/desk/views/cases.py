@@ -134,6 +134,30 @@ BADGE_FOR_COMMITMENT = {
 }
 
 
+def live_commitments(commitments: list[Any]) -> set[int]:
+    """The rows the case's commitments table shows; the others fold into its history.
+
+    Shown: what is owed now and what was met or missed, with one row for the ladder: the next follow-up date
+    and the first one missed this round (the date the department's update is owed since). Folded: the dates the
+    ladder and timeline changes superseded, the follow-up dates already answered, the round's later misses.
+    """
+    live: set[int] = set()
+    first_missed = None
+    for c in commitments:
+        if c.state == CommitmentState.CANCELLED:
+            continue
+        if c.purpose == Purpose.FOLLOW_UP:
+            if c.state == CommitmentState.MET:
+                continue
+            if c.state == CommitmentState.BREACHED:
+                first_missed = first_missed if first_missed is not None else id(c)
+                continue
+        live.add(id(c))
+    if first_missed is not None:
+        live.add(first_missed)
+    return live
+
+
 def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
     form_class = TRANSITIONS[action].form
     kwargs: dict[str, Any] = {"prefix": action}
@@ -210,6 +234,7 @@ def _render_case(
         form = failed_form if action == failed and failed_form is not None else _form_for(action, case)
         transition = TRANSITIONS[action]
         action_forms.append({"action": action, "title": transition.title, "button": transition.button, "form": form})
+    live = live_commitments(commitments)
     rows = [
         {
             "commitment": c,
@@ -217,6 +242,7 @@ def _render_case(
             "state": standing.COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
             "badge": BADGE_FOR_COMMITMENT.get(CommitmentState(c.state), "none"),
             "lines": (c.explanation or {}).get("lines", []) if isinstance(c.explanation, dict) else [],
+            "live": id(c) in live,
         }
         for c in commitments
     ]
@@ -232,7 +258,8 @@ def _render_case(
             "expected": stands.expected,
             "show_contact": show_contact,
             "contact": case.contact if show_contact else None,
-            "commitments": rows,
+            "commitments": [row for row in rows if row["live"]],
+            "commitment_history": [row for row in rows if not row["live"]],
             "items": list(case.items.all()),
             "journal": selectors.journal_of(case),
             "follow_ups": selectors.follow_ups_of(case),
