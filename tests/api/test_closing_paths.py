@@ -130,3 +130,25 @@ def test_pk_close_work_done_needs_an_agreed_timeline(api_as: Any, make_case: Any
     )
     assert error["field"] == "update"
     assert "no agreed timeline" in error["message"]
+
+
+def test_pk_council_a_council_case_taken_by_a_csr_is_not_closed_at_intake(api_as: Any) -> None:
+    csr = api_as("csr.alex")
+    body = {
+        "kind": "feedback",
+        "feedback_type": "comment",
+        "channel": "phone",
+        "description": "Councillor Ashe passed on a comment about the new bike lanes.",
+        "council_involved": True,
+    }
+    created = _ok(csr.post("/cases", body), 201)
+    assert created["status"] == "open"  # feedback closes as it is recorded, but not a council case
+    page = unescape(_desk("csr.alex").get(reverse("desk:case", args=[created["reference"]])).content.decode())
+    assert "Mayor, Council or CAO involvement." in page  # the desk shows the flag that keeps it open
+    assert "Reopen the case" not in page
+    error = _refused(csr.post(f"/cases/{created['reference']}/close", {"note": "Noted"}), 409)
+    assert error["rule"] == "PK-COUNCIL"
+    closed = _ok(api_as("care.admin").post(f"/cases/{created['reference']}/close", {"note": "Shared with Council."}))
+    assert closed["status"] == "closed"
+    plain = _ok(csr.post("/cases", {**body, "council_involved": False}), 201)
+    assert plain["status"] == "closed"
