@@ -45,12 +45,22 @@ def _with_item(make_case: Any, case: Any) -> dict[str, Any]:
 
 
 def _paused(make_case: Any, case: Any) -> dict[str, Any]:
-    actions.pause_clocks(case=case, actor=None, reason="waiting on photos")
+    actions.pause_clocks(case=case, actor=None, waiting_on="resident", reason="waiting on photos")
     return {}
 
 
 def _with_parent(make_case: Any, case: Any) -> dict[str, Any]:
     return {"parent": make_case("POTHOLE", description="The same pothole, reported first.").reference}
+
+
+def _planned(make_case: Any, case: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from civicdesk.platform import timesource
+
+    timeline = timesource.now() + timedelta(days=21)
+    actions.record_update(case=case, actor=None, update="action_planned", note="Crew booked.", timeline=timeline)
+    return {}
 
 
 def _closable(make_case: Any, case: Any) -> dict[str, Any]:
@@ -87,6 +97,9 @@ ENDPOINTS = [
     ),
     Endpoint("assign", "POST", "/cases/{ref}/assign", ANYONE_WORKING, {"assignee": "staff.roads"}),
     Endpoint(
+        "replies", "POST", "/cases/{ref}/replies", ANYONE_WORKING, {"how": "call_returned", "note": "Called Pat back."}
+    ),
+    Endpoint(
         "updates", "POST", "/cases/{ref}/updates", DEPARTMENT_WORK, {"update": "inspected", "note": "Crew booked."}
     ),
     Endpoint(
@@ -96,10 +109,30 @@ ENDPOINTS = [
         DEPARTMENT_WORK,
         {"timeline": "2026-12-15T16:00:00-05:00", "reason": "asphalt plant closed"},
     ),
-    Endpoint("follow-up-requests", "POST", "/cases/{ref}/follow-up-requests", FOLLOW_UP),
+    Endpoint(
+        "follow-up-requests",
+        "POST",
+        "/cases/{ref}/follow-up-requests",
+        FOLLOW_UP,
+        {"message": "Any news on the pothole?", "reason": "the resident called again"},  # before the follow-up date
+    ),
+    Endpoint(
+        "timeline-notice",
+        "POST",
+        "/cases/{ref}/timeline-notice",
+        DEPARTMENT_WORK,
+        {"how": "phone", "note": "The patching date holds."},
+        _planned,
+    ),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
     Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),
-    Endpoint("pause", "POST", "/cases/{ref}/pause", DEPARTMENT_WORK, {"reason": "waiting on the resident's photos"}),
+    Endpoint(
+        "pause",
+        "POST",
+        "/cases/{ref}/pause",
+        DEPARTMENT_WORK,
+        {"waiting_on": "resident", "reason": "the resident's photos"},
+    ),
     Endpoint("resume", "POST", "/cases/{ref}/resume", DEPARTMENT_WORK, None, _paused),
     Endpoint("duplicate-of", "POST", "/cases/{ref}/duplicate-of", ANYONE_WORKING, {"parent": "{parent}"}, _with_parent),
     Endpoint(

@@ -151,7 +151,9 @@ def queue(user: User, scope: str, filters: QueueFilters, h: Horizons) -> tuple[Q
     if filters.state in CLOCK_STATES:
         cases = cases.filter(standing.state_condition(filters.state, h))
     cases = standing.with_clock_state(cases, h)
-    cases = cases.select_related("service", "department", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
+    cases = cases.select_related("service", "department", "assignee", "paused_by").order_by(
+        *SORTS.get(filters.sort, SORTS["due"])
+    )
     return cases, counts
 
 
@@ -296,7 +298,7 @@ def journal_of(case: Case) -> list[JournalEntry]:
 
 
 def follow_ups_of(case: Case) -> list[FollowUpRequest]:
-    return list(case.follow_up_request_log.prefetch_related("copied").order_by("number"))
+    return list(case.follow_up_request_log.select_related("sent_by").prefetch_related("copied").order_by("number"))
 
 
 def department_staff(case: Case) -> list[User]:
@@ -324,7 +326,12 @@ def escalations(user: User, profile: Profile, h: Horizons) -> QuerySet[Case]:
         cases = cases.filter(follow_up_requests__gte=first_copy_step(profile))
     else:
         cases = cases.filter(Exists(FollowUpRequest.objects.filter(case=OuterRef("pk"), copied=user)))
-    first_request = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("number").values("sent_at")[:1]
+    # No update since the round's first request on the ladder (an early reminder is not the follow-up date).
+    first_request = (
+        FollowUpRequest.objects.filter(case=OuterRef("pk"), round=OuterRef("follow_up_round"), step__gte=1)
+        .order_by("number")
+        .values("sent_at")[:1]
+    )
     last_copied = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("-number").values("copied_roles")[:1]
     return (
         standing.with_clock_state(cases, h)

@@ -48,6 +48,18 @@ TRANSITIONS: dict[str, Transition] = {
     "acknowledge": Transition(
         gettext_lazy("Acknowledge"), "cases.acknowledge_case", desk_forms.AcknowledgeForm, gettext_lazy("Acknowledge")
     ),
+    "reply": Transition(
+        gettext_lazy("Record that the resident was answered"),
+        "cases.acknowledge_case",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record answer"),
+    ),
+    "timeline_notice": Transition(
+        gettext_lazy("Tell the resident the timeline holds (PK-MISS)"),
+        "cases.change_timeline",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record the notice"),
+    ),
     "item": Transition(
         gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
     ),
@@ -58,7 +70,7 @@ TRANSITIONS: dict[str, Transition] = {
     "follow_up": Transition(
         gettext_lazy("Send a follow-up request to the department"),
         "cases.request_follow_up",
-        desk_forms.EmptyForm,
+        desk_forms.FollowUpForm,
         gettext_lazy("Send follow-up request"),
     ),
     "timeline": Transition(
@@ -68,7 +80,7 @@ TRANSITIONS: dict[str, Transition] = {
         gettext_lazy("Change timeline"),
     ),
     "pause": Transition(
-        gettext_lazy("Pause the clocks (waiting on the resident)"),
+        gettext_lazy("Pause the clocks (the city waits on someone else)"),
         "cases.record_update",
         desk_forms.PauseForm,
         gettext_lazy("Pause clocks"),
@@ -98,6 +110,8 @@ TRANSITIONS: dict[str, Transition] = {
 DONE_MESSAGES = {
     "update": gettext_lazy("Update recorded."),
     "acknowledge": gettext_lazy("Acknowledgement recorded."),
+    "reply": gettext_lazy("Answer recorded."),
+    "timeline_notice": gettext_lazy("Notice recorded: the resident was told the timeline holds."),
     "item": gettext_lazy("Item added."),
     "complete_item": gettext_lazy("Item marked done."),
     "assign": gettext_lazy("Assignment saved."),
@@ -120,10 +134,34 @@ BADGE_FOR_COMMITMENT = {
 }
 
 
+def live_commitments(commitments: list[Any]) -> set[int]:
+    """The rows the case's commitments table shows; the others fold into its history.
+
+    Shown: what is owed now and what was met or missed, with one row for the ladder: the next follow-up date
+    and the first one missed this round (the date the department's update is owed since). Folded: the dates the
+    ladder and timeline changes superseded, the follow-up dates already answered, the round's later misses.
+    """
+    live: set[int] = set()
+    first_missed = None
+    for c in commitments:
+        if c.state == CommitmentState.CANCELLED:
+            continue
+        if c.purpose == Purpose.FOLLOW_UP:
+            if c.state == CommitmentState.MET:
+                continue
+            if c.state == CommitmentState.BREACHED:
+                first_missed = first_missed if first_missed is not None else id(c)
+                continue
+        live.add(id(c))
+    if first_missed is not None:
+        live.add(first_missed)
+    return live
+
+
 def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
     form_class = TRANSITIONS[action].form
     kwargs: dict[str, Any] = {"prefix": action}
-    if form_class is desk_forms.RouteForm:
+    if form_class in (desk_forms.RouteForm, desk_forms.PauseForm):
         kwargs["jurisdiction"] = case.jurisdiction
     if form_class is desk_forms.AssignForm:
         kwargs["staff"] = selectors.department_staff(case)
@@ -135,7 +173,11 @@ def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
 
 def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
     """The transitions this user's role offers on this case now; the service still has the last word."""
-    states = {c.state for c in commitments if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED)}
+    states = {
+        c.state
+        for c in commitments
+        if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED) and c.purpose != Purpose.PAUSE_LIMIT
+    }
     has_timeline = any(
         c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
         for c in commitments
@@ -149,6 +191,11 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
         if action == "follow_up" and case.department_id is None:
             continue
         if action == "timeline" and not has_timeline:
+            continue
+        if action == "timeline_notice" and not any(
+            c.purpose == Purpose.TIMELINE_NOTICE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
+            for c in commitments
+        ):
             continue
         if action == "pause" and CommitmentState.PENDING not in states:
             continue
@@ -187,6 +234,7 @@ def _render_case(
         form = failed_form if action == failed and failed_form is not None else _form_for(action, case)
         transition = TRANSITIONS[action]
         action_forms.append({"action": action, "title": transition.title, "button": transition.button, "form": form})
+    live = live_commitments(commitments)
     rows = [
         {
             "commitment": c,
@@ -194,6 +242,7 @@ def _render_case(
             "state": standing.COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
             "badge": BADGE_FOR_COMMITMENT.get(CommitmentState(c.state), "none"),
             "lines": (c.explanation or {}).get("lines", []) if isinstance(c.explanation, dict) else [],
+            "live": id(c) in live,
         }
         for c in commitments
     ]
@@ -209,7 +258,8 @@ def _render_case(
             "expected": stands.expected,
             "show_contact": show_contact,
             "contact": case.contact if show_contact else None,
-            "commitments": rows,
+            "commitments": [row for row in rows if row["live"]],
+            "commitment_history": [row for row in rows if not row["live"]],
             "items": list(case.items.all()),
             "journal": selectors.journal_of(case),
             "follow_ups": selectors.follow_ups_of(case),
@@ -306,11 +356,15 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
                 return
             actions.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
         case "follow_up":
-            actions.request_follow_up(case=case, actor=user)
+            actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
+        case "reply":
+            actions.reply_to_resident(case=case, actor=user, how=data["how"], note=data["note"])
+        case "timeline_notice":
+            actions.tell_resident_about_timeline(case=case, actor=user, how=data["how"], note=data["note"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
-            actions.pause_clocks(case=case, actor=user, reason=data["reason"])
+            actions.pause_clocks(case=case, actor=user, waiting_on=data["waiting_on"], reason=data["reason"])
         case "resume":
             actions.resume_clocks(case=case, actor=user)
         case "duplicate":

@@ -1,4 +1,4 @@
-"""What the sweep records when a clock falls due: a missed standard, or the PK-MISS timeline notice.
+"""What the sweep records when a clock falls due: a missed standard, a missed PK-MISS notice, a pause held too long.
 
 Both work in the sweep's unit of work, on a clock it has claimed: the
 journal says what happened and the responsible staff are told, in business
@@ -36,10 +36,11 @@ def record_breach(*, work: UnitOfWork, case: Case, commitment: Commitment) -> No
 
 
 def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
-    """PK-MISS: a week before the anticipated completion, ask staff to tell the resident now if it will slip."""
-    commitment.state = CommitmentState.MET
-    commitment.met_at = work.now
-    work.change_commitment(commitment, "state", "met_at")
+    """PK-MISS: a week before the anticipated completion nobody told the resident whether it holds: a missed notice.
+
+    The sweep has claimed the notice as breached; it is met only by staff telling the resident (a new timeline
+    with its reason, or the resident told it holds), never by the sweep. Staff are asked to tell them now.
+    """
     completion = next(
         (c for c in work.open_commitments(case, [Purpose.COMPLETE]) if c.state == CommitmentState.PENDING), None
     )
@@ -49,17 +50,57 @@ def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitmen
         action=Action.TIMELINE_NOTICE_DUE,
         actor=None,
         actor_label=SWEEP,
-        data={"standard": commitment.standard, "completion_due": completion.due_at.isoformat() if completion else None},
+        data={
+            "standard": commitment.standard,
+            "due_at": commitment.due_at.isoformat(),
+            "completion_due": completion.due_at.isoformat() if completion else None,
+            "missed": True,
+        },
     )
     notifications.to_staff(
         work=work,
         case=case,
         kind="timeline_notice",
         rule=commitment.standard,
-        subject=f"Case {case.reference}: completion due in a week — tell the resident now if it will slip",
+        subject=f"Case {case.reference}: tell the resident now whether the timeline holds ({commitment.standard} missed)",
         body=(
-            "If the timeline cannot be met, record a new timeline with the reason; the resident and "
-            f"interested parties are told ({commitment.standard})."
+            "The resident was not told a week before the anticipated completion. If the timeline cannot be met, "
+            "record a new timeline with the reason; if it holds, record that the resident was told "
+            f"({commitment.standard})."
         ),
         dedupe=f"notice:{commitment.pk}",
+    )
+
+
+def record_paused_too_long(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
+    """The case has been paused longer than the profile allows: journal it and tell Customer Care.
+
+    The case stays overdue until its clocks run again, so a pause cannot silence the PK-ESC ladder for good.
+    """
+    journal.append(
+        work=work,
+        case=case,
+        action=Action.PAUSED_TOO_LONG,
+        actor=None,
+        actor_label=SWEEP,
+        data={
+            "since": case.paused_since.isoformat() if case.paused_since else None,
+            "waiting_on": case.pause_reason,
+            "paused_by": case.paused_by.get_username() if case.paused_by else None,
+            "longest_until": commitment.due_at.isoformat(),
+        },
+    )
+    who = (case.paused_by.get_full_name() or case.paused_by.get_username()) if case.paused_by else "Staff"
+    since = case.paused_since.isoformat() if case.paused_since else "an unknown date"
+    notifications.to_customer_care(
+        work=work,
+        case=case,
+        kind="paused_too_long",
+        rule=commitment.standard,
+        subject=f"Case {case.reference} has been paused too long",
+        body=(
+            f"{who} paused the clocks of case {case.reference} on {since} (waiting on: {case.pause_reason}). "
+            f"The longest pause allowed ended at {commitment.due_at.isoformat()}: follow it up with the department."
+        ),
+        dedupe=f"paused-too-long:{commitment.pk}",
     )

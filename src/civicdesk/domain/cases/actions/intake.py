@@ -361,7 +361,12 @@ def _record(
         send_to_department(
             work=work, case=case, department=case.service.department, actor=actor, actor_label=label, reason=""
         )
-    if case.kind == Kind.FEEDBACK:
+    # PK-COUNCIL: a case with Mayor, Council or CAO involvement is closed only by Customer Care, even one that
+    # would close as it is recorded: taken by anyone else, it stays open for Customer Care to close.
+    held_open = case.council_involved and actor is not None and not actor.has_perm("cases.close_council_case")
+    if held_open:
+        pass
+    elif case.kind == Kind.FEEDBACK:
         record_closure(
             work=work,
             case=case,

@@ -33,9 +33,11 @@ from civicdesk.domain.cases.standing.labels import (
     COMMITMENT_STATE_LABELS,
     DETAIL_LABELS,
     NOTICE_WORDS,
+    PAUSE_REASON_LABELS,
     PROMISE_SENTENCES,
     PURPOSE_LABELS,
     STATE_LABELS,
+    pause_reason_label,
     purpose_label,
 )
 from civicdesk.domain.cases.standing.owed import (
@@ -105,6 +107,7 @@ __all__ = [
     "ON_TRACK",
     "OWED_TO_RESIDENT",
     "PAUSED",
+    "PAUSE_REASON_LABELS",
     "PROMISE_ORDER",
     "PROMISE_SENTENCES",
     "PURPOSE_LABELS",
@@ -123,6 +126,7 @@ __all__ = [
     "owed_at_intake",
     "owed_on_routing",
     "owed_to_resident",
+    "pause_reason_label",
     "promised_at_intake",
     "purpose_label",
     "ranges",
