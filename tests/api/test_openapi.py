@@ -18,6 +18,7 @@ PATHS = {
             "assign",
             "updates",
             "timeline",
+            "answer-expected",
             "follow-up-requests",
             "items",
             "pause",

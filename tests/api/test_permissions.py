@@ -53,6 +53,11 @@ def _with_parent(make_case: Any, case: Any) -> dict[str, Any]:
     return {"parent": make_case("POTHOLE", description="The same pothole, reported first.").reference}
 
 
+def _letter(make_case: Any, case: Any) -> dict[str, Any]:
+    """A Roads service request by letter: it owes an interim reply once its answer is expected late (PK-MAIL-INTERIM)."""
+    return {"ref": make_case("POTHOLE", kind="service_request", channel="letter").reference}
+
+
 def _closable(make_case: Any, case: Any) -> dict[str, Any]:
     actions.record_update(case=case, actor=None, update="inspected", note="Inspected.")
     actions.record_update(case=case, actor=None, update="resident_advised", note="Filled; resident told.")
@@ -95,6 +100,14 @@ ENDPOINTS = [
         "/cases/{ref}/timeline",
         DEPARTMENT_WORK,
         {"timeline": "2026-12-15T16:00:00-05:00", "reason": "asphalt plant closed"},
+    ),
+    Endpoint(
+        "answer-expected",
+        "POST",
+        "/cases/{ref}/answer-expected",
+        ANYONE_WORKING,
+        {"expected_by": "2027-01-15T16:00:00-05:00", "reason": "needs the spring budget"},
+        _letter,
     ),
     Endpoint("follow-up-requests", "POST", "/cases/{ref}/follow-up-requests", FOLLOW_UP),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),

@@ -21,6 +21,7 @@ from civicdesk.channels.api.auth import current_user
 from civicdesk.channels.api.errors import NotFound
 from civicdesk.channels.api.schemas import (
     AcknowledgeIn,
+    AnswerExpectedIn,
     AssignIn,
     CaseCreatedOut,
     CaseFilters,
@@ -246,6 +247,18 @@ def change_timeline(request: HttpRequest, reference: str, payload: TimelineIn) -
     user = current_user(request)
     case = _case_for(user, reference, "cases.change_timeline")
     actions.change_timeline(case=case, actor=user, timeline=payload.timeline, reason=payload.reason)
+    return _out(user, case)
+
+
+@router.post(
+    "/{reference}/answer-expected",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Record that the answer will come late, owing an interim reply (PK-MAIL-INTERIM)",
+)
+def answer_expected(request: HttpRequest, reference: str, payload: AnswerExpectedIn) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, "cases.acknowledge_case")
+    actions.expect_late_answer(case=case, actor=user, expected_by=payload.expected_by, reason=payload.reason)
     return _out(user, case)
 
 

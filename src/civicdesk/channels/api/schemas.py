@@ -180,6 +180,11 @@ class TimelineIn(Input):
     reason: Note = Field(description="Why the timeline changes; the resident is told (PK-MISS).")
 
 
+class AnswerExpectedIn(Input):
+    expected_by: Instant = Field(description="When the conclusive answer is now expected (PK-MAIL-INTERIM).")
+    reason: Note = Field(description="Why the answer will take longer than its standard allows.")
+
+
 class ItemIn(Input):
     description: ShortText
 

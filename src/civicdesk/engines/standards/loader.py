@@ -40,6 +40,7 @@ from civicdesk.engines.calendars import (
 )
 from civicdesk.engines.calendars.spec import ClosureDays, parse_clock_time
 from civicdesk.engines.calendars.statutory import package_names
+from civicdesk.engines.standards.conditions import CONDITIONS
 from civicdesk.engines.standards.errors import ProfileError, UnknownProfileError
 from civicdesk.engines.standards.model import (
     ANCHORS,
@@ -296,12 +297,26 @@ def _standard(t: Table) -> Standard:
         channels=frozenset(channels),
         starts=starts,
         measure=measure,
-        condition=t.text("condition", required=False),
+        condition=_condition(t),
         quote=t.text("quote", required=False),
         purpose=_purpose(t),
     )
+    if standard.purpose == "inspect" and standard.condition not in ("hazard", "immediate_threat"):
+        # Only a reported hazard is inspected against the clock (PK-HAZARD); without this every pothole would be.
+        t.error("condition", 'an inspect standard needs condition = "hazard" or "immediate_threat"')
     t.finish()
     return standard
+
+
+def _condition(t: Table) -> str | None:
+    condition = t.text("condition", required=False)
+    if condition is not None and condition not in CONDITIONS:
+        t.error(
+            "condition",
+            f"unknown condition {condition!r} (expected one of: {', '.join(CONDITIONS)});"
+            " describe the circumstance in a comment and name it with one of these words",
+        )
+    return condition
 
 
 def _purpose(t: Table) -> str | None:
