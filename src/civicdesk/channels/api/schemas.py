@@ -287,6 +287,13 @@ class CaseOut(Schema):
     longitude: float | None
     hazard: bool
     safety_threat: bool
+    safety_rank: int = Field(
+        description="Safety first: 2 an open immediate threat, 1 an open hazard awaiting inspection, 0 neither;"
+        " the desk's queues put higher ranks first."
+    )
+    emergency_notice: str | None = Field(
+        description="The city's emergency advice for a hazard or threat, as the resident and the desk are shown it."
+    )
     third_party_unidentified: bool
     council_involved: bool
     investigate: bool

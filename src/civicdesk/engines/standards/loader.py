@@ -54,6 +54,7 @@ from civicdesk.engines.standards.model import (
     ClockKind,
     ClockRule,
     Defaults,
+    Emergency,
     EscalationLadder,
     EscalationStep,
     Measure,
@@ -367,6 +368,20 @@ def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:
     )
 
 
+def _emergency(t: Table, languages: tuple[str, ...]) -> Emergency:
+    notice_t = t.req_table("notice")
+    notice: dict[str, str] = {}
+    for language in notice_t.data:
+        if language not in languages:
+            notice_t.error(language, f"{language!r} is not one of the profile's languages ({', '.join(languages)})")
+        notice[language] = notice_t.req_text(language)
+    if languages and languages[0] not in notice:
+        notice_t.error(None, f'give the notice in the profile\'s first language ({languages[0]} = "...")')
+    notice_t.finish()
+    t.finish()
+    return Emergency(notice)
+
+
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
     """Validate a profile's TOML text; raise :class:`ProfileError` on the first problem."""
     src = Source(file, text)
@@ -401,6 +416,8 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
     esc_t = root.table("escalation", required=False)
     escalation = _escalation(esc_t, standards) if esc_t else None
     defaults = _defaults(root.table("defaults", required=False), standards)
+    emergency_t = root.table("emergency", required=False)
+    emergency = _emergency(emergency_t, languages) if emergency_t else None
     root.finish()
     return Profile(
         name=name,
@@ -411,6 +428,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
         standards=standards,
         escalation=escalation,
         defaults=defaults,
+        emergency=emergency,
         path=Path(file) if file != "<profile>" else None,
         warnings=tuple(warnings),
     )

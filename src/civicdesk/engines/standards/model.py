@@ -204,6 +204,20 @@ class Defaults:
 
 
 @dataclass(frozen=True, slots=True)
+class Emergency:
+    """What a resident and a CSR are told when a case is a hazard or an immediate threat to safety.
+
+    ``notice`` holds the advice by language code ("if anyone is in danger call 911; for downed wires call
+    the utility"); the profile's first language is always present.
+    """
+
+    notice: dict[str, str]
+
+    def notice_in(self, language: str, fallback: str) -> str:
+        return self.notice.get(language) or self.notice.get(language.split("-")[0]) or self.notice[fallback]
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A jurisdiction's standards: its calendar, its standards by ID, its ladder and defaults."""
 
@@ -215,8 +229,15 @@ class Profile:
     standards: dict[str, Standard]
     escalation: EscalationLadder | None = None
     defaults: Defaults = field(default_factory=Defaults)
+    emergency: Emergency | None = None
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+
+    def emergency_notice(self, language: str) -> str | None:
+        """The emergency advice in ``language`` (else the profile's first language); ``None`` if the profile has none."""
+        if self.emergency is None:
+            return None
+        return self.emergency.notice_in(language, self.languages[0] if self.languages else "en")
 
     def standard(self, standard_id: str) -> Standard:
         from civicdesk.engines.standards.errors import UnknownStandardError

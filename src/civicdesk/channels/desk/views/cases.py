@@ -17,8 +17,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicdesk.channels.desk import forms as desk_forms
@@ -230,6 +230,14 @@ def _render_case(
             "details": details or [],
             "can_complete_items": "item" in allowed,
             "missing": [standing.DETAIL_LABELS[k] for k in standing.missing_details_of(case)] if case.is_open else [],
+            "emergency": standing.emergency_notice(
+                clocks.profile_for(case.jurisdiction),
+                hazard=case.hazard,
+                safety_threat=case.safety_threat,
+                language=get_language() or case.jurisdiction.languages[0],
+            )
+            if case.is_open
+            else None,
             "ombudsman": actions.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
         },
         status=status,

@@ -86,6 +86,16 @@ def state_badge(state: str) -> SafeString:
     return format_html('<span class="badge badge--{}">{}</span>', state, STATE_LABELS.get(state, state))
 
 
+@register.simple_tag
+def safety_badge(case: Any) -> SafeString:
+    """Safety first: "Immediate threat" or "Hazard" beside a flagged case, nothing otherwise."""
+    if case.safety_threat:
+        return format_html('<span class="badge badge--threat">{}</span>', _("Immediate threat"))
+    if case.hazard:
+        return format_html('<span class="badge badge--hazard">{}</span>', _("Hazard"))
+    return SafeString("")
+
+
 @register.filter
 def kind_label(value: str) -> str:
     """A case's kind in the reader's language; in a list, cheaper than ``get_kind_display`` (no choices dict per row)."""

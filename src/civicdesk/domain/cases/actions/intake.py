@@ -322,6 +322,7 @@ def _record(
         identified=not anonymous,
         third_party_unidentified=fields["third_party_unidentified"],
         safety_threat=fields["safety_threat"],
+        allegation=bool(fields["service"] and fields["service"].alleges_wrongdoing),
     )
     case = _insert_with_fresh_reference(
         jurisdiction=jurisdiction,

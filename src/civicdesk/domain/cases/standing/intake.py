@@ -31,11 +31,18 @@ PROMISE_ORDER = (
 COMPLAINT_DETAILS = ("description", "occurred_at", "people_involved", "outcome_sought", "contact")
 
 
-def would_investigate(*, kind: str, identified: bool, third_party_unidentified: bool, safety_threat: bool) -> bool:
-    """PK-ANON: anonymous complaints, or ones made for an unidentified third party, are recorded, not investigated,
-    unless they are an immediate threat to safety. ``identified``: a name and a way to reach them (Contact.identified).
+def would_investigate(
+    *, kind: str, identified: bool, third_party_unidentified: bool, safety_threat: bool, allegation: bool = False
+) -> bool:
+    """PK-ANON: anonymous allegations, or ones made for an unidentified third party, are recorded, not investigated,
+    unless they are an immediate threat to safety.
+
+    An allegation is any complaint, and a service request for a service whose reports allege wrongdoing
+    (``allegation``: Service.alleges_wrongdoing, e.g. a neighbour's noise or parking), however it is filed.
+    ``identified``: a name and a way to reach them (Contact.identified).
     """
-    return safety_threat or not (kind == Kind.COMPLAINT and (not identified or third_party_unidentified))
+    alleges = kind == Kind.COMPLAINT or (kind == Kind.SERVICE_REQUEST and allegation)
+    return safety_threat or not (alleges and (not identified or third_party_unidentified))
 
 
 def purpose_of(standard: Standard) -> Purpose | None:
@@ -94,6 +101,13 @@ def owed_if_answer_late(profile: Profile, *, case: Case) -> list[tuple[Purpose, 
         )
         if standard.condition == "long_answer_expected"
     ]
+
+
+def emergency_notice(profile: Profile, *, hazard: bool, safety_threat: bool, language: str) -> str | None:
+    """Safety first: the profile's emergency advice ("call 911…") for a hazard or an immediate threat, else ``None``."""
+    if not (hazard or safety_threat):
+        return None
+    return profile.emergency_notice(language)
 
 
 def routed_at_intake(*, has_service: bool, investigate: bool) -> bool:
