@@ -362,6 +362,8 @@ def _record(
             work=work, case=case, department=case.service.department, actor=actor, actor_label=label, reason=""
         )
     if case.kind == Kind.FEEDBACK:
+        # Routed so the department sees it, but feedback owes no reply: the follow-up routing started ends now.
+        clocks.cancel(work=work, case=case)
         record_closure(
             work=work,
             case=case,
