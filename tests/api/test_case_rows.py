@@ -18,7 +18,9 @@ def test_cases_data_equals_each_case_read_on_its_own(make_case: Any, user: Any) 
     pruned = make_case("TREE-PRUNE")
     actions.add_item(case=pruned, actor=forestry, description="Prune the maple")
     actions.add_item(case=pruned, actor=forestry, description="Chip the branches")
-    actions.pause_clocks(case=make_case("POTHOLE", kind="service_request"), actor=care, reason="Need a photo")
+    actions.pause_clocks(
+        case=make_case("POTHOLE", kind="service_request"), actor=care, waiting_on="resident", reason="Need a photo"
+    )
     make_case(None, kind="feedback", channel="web", description="Thanks for the bench", contact=None)
     make_case("STREETLIGHT", channel="email")
     for show_contact in (False, True):

@@ -80,11 +80,13 @@ TRANSITIONS = {
     "updates": ["update", "note", "timeline", "public"],
     "timeline": ["timeline", "reason"],
     "items": ["description"],
-    "pause": ["reason"],
+    "pause": ["waiting_on", "reason"],
     "duplicate-of": ["parent"],
     "redirect": ["reason", "redirect_to"],
     "close": ["note", "resolution"],
     "reopen": ["reason"],
+    "replies": ["how", "note"],
+    "follow-up-requests": ["message", "reason"],
 }
 
 
@@ -106,6 +108,8 @@ TRANSITIONS = {
                 "parent",
                 "redirect_to",
                 "resolution",
+                "how",
+                "waiting_on",
             ]
         ),
         JSON,

@@ -14,6 +14,7 @@ PATHS = {
         f"/api/v1/cases/{{reference}}/{action}": {"post"}
         for action in (
             "acknowledge",
+            "replies",
             "route",
             "assign",
             "updates",
@@ -30,6 +31,8 @@ PATHS = {
         )
     },
     "/api/v1/cases/{reference}/items/{item_id}/done": {"post"},
+    # The requests sent, with their messages and copies, are read as well as sent (PK-ESC).
+    "/api/v1/cases/{reference}/follow-up-requests": {"get", "post"},
 }
 
 

@@ -45,7 +45,7 @@ def _with_item(make_case: Any, case: Any) -> dict[str, Any]:
 
 
 def _paused(make_case: Any, case: Any) -> dict[str, Any]:
-    actions.pause_clocks(case=case, actor=None, reason="waiting on photos")
+    actions.pause_clocks(case=case, actor=None, waiting_on="resident", reason="waiting on photos")
     return {}
 
 
@@ -92,6 +92,9 @@ ENDPOINTS = [
     ),
     Endpoint("assign", "POST", "/cases/{ref}/assign", ANYONE_WORKING, {"assignee": "staff.roads"}),
     Endpoint(
+        "replies", "POST", "/cases/{ref}/replies", ANYONE_WORKING, {"how": "call_returned", "note": "Called Pat back."}
+    ),
+    Endpoint(
         "updates", "POST", "/cases/{ref}/updates", DEPARTMENT_WORK, {"update": "inspected", "note": "Crew booked."}
     ),
     Endpoint(
@@ -109,10 +112,22 @@ ENDPOINTS = [
         {"expected_by": "2027-01-15T16:00:00-05:00", "reason": "needs the spring budget"},
         _letter,
     ),
-    Endpoint("follow-up-requests", "POST", "/cases/{ref}/follow-up-requests", FOLLOW_UP),
+    Endpoint(
+        "follow-up-requests",
+        "POST",
+        "/cases/{ref}/follow-up-requests",
+        FOLLOW_UP,
+        {"message": "Any news on the pothole?", "reason": "the resident called again"},  # before the follow-up date
+    ),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
     Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),
-    Endpoint("pause", "POST", "/cases/{ref}/pause", DEPARTMENT_WORK, {"reason": "waiting on the resident's photos"}),
+    Endpoint(
+        "pause",
+        "POST",
+        "/cases/{ref}/pause",
+        DEPARTMENT_WORK,
+        {"waiting_on": "resident", "reason": "the resident's photos"},
+    ),
     Endpoint("resume", "POST", "/cases/{ref}/resume", DEPARTMENT_WORK, None, _paused),
     Endpoint("duplicate-of", "POST", "/cases/{ref}/duplicate-of", ANYONE_WORKING, {"parent": "{parent}"}, _with_parent),
     Endpoint(

@@ -53,7 +53,8 @@ def test_a_case_walked_through_its_transitions(api_as: Any, make_case: Any) -> N
     assert refused["rule"] == "PK-CLOSE"
     assert refused["code"] == "open_items"
     assert [i["description"] for i in refused["details"]["items"]] == ["Cold patch"]
-    assert refused["details"]["commitments"] == []  # closing itself meets the agreed timeline; the item blocks it
+    # Work only scheduled is not done (PK-CLOSE's tree on the list): the agreed timeline blocks it with the item.
+    assert [c["purpose"] for c in refused["details"]["commitments"]] == ["complete"]
 
     changed = _ok(
         roads.post(
@@ -64,7 +65,7 @@ def test_a_case_walked_through_its_transitions(api_as: Any, make_case: Any) -> N
         "2026-12-08T21:00:00+00:00"
     ]
 
-    paused = _ok(roads.post(f"/cases/{ref}/pause", {"reason": "Waiting on the resident's photos"}))
+    paused = _ok(roads.post(f"/cases/{ref}/pause", {"waiting_on": "resident", "reason": "The resident's photos"}))
     assert "paused" in {c["state"] for c in paused["commitments"]}
     resumed = _ok(roads.post(f"/cases/{ref}/resume"))
     assert "paused" not in {c["state"] for c in resumed["commitments"]}
@@ -87,6 +88,7 @@ def test_a_case_with_an_agreed_timeline_closes_once_the_work_is_done(api_as: Any
     roads = api_as("staff.roads")
     plan = {"update": "action_planned", "note": "Relamp", "timeline": "2026-12-01T16:00:00-05:00"}
     _ok(roads.post(f"/cases/{case.reference}/updates", plan))
+    _ok(roads.post(f"/cases/{case.reference}/updates", {"update": "work_done", "note": "Relamped."}))
     _ok(roads.post(f"/cases/{case.reference}/updates", {"update": "resident_advised", "note": "Relamped; told."}))
 
     assert _ok(roads.post(f"/cases/{case.reference}/close", {"note": "Relamped."}))["status"] == "closed"
@@ -158,11 +160,19 @@ def test_redirect_closes_out_of_scope_matters_saying_where_to_go(api_as: Any, ma
     assert redirected["redirect_to"] == "Ministry of Transportation, 1-800-268-4686"
 
 
-def test_pk_esc_third_follow_up_request_copies_the_supervisor(api_as: Any, make_case: Any) -> None:
+def test_pk_esc_third_follow_up_request_copies_the_supervisor(api_as: Any, make_case: Any, now: Any) -> None:
+    from datetime import datetime
+
     case = make_case("POTHOLE")
     csr = api_as("csr.alex")
+    follow_up_date = _ok(csr.get(f"/cases/{case.reference}"))["commitments"]
+    due = next(datetime.fromisoformat(c["due_at"]) for c in follow_up_date if c["standard"] == "PK-FOLLOW")
 
-    requests = [_ok(csr.post(f"/cases/{case.reference}/follow-up-requests"), 201) for _ in range(3)]
+    requests = []
+    for _ in range(3):  # each request on its date: the ladder climbs one step per the profile's gap
+        now.set(due)
+        requests.append(_ok(csr.post(f"/cases/{case.reference}/follow-up-requests"), 201))
+        due = datetime.fromisoformat(requests[-1]["next_due_at"])
 
     assert [r["number"] for r in requests] == [1, 2, 3]
     assert requests[0]["copied"] == []

@@ -8,18 +8,17 @@ from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.references import display
 from tests.browser.conftest import LANGUAGES
 from tests.fixtures.city import new_complaint
+from tests.fixtures.ladder import escalated_complaint
 
 pytestmark = [pytest.mark.browser]
 
 
-def _cases(city):
+def _cases(city, now):
     """A complaint with an open item, one escalated to the supervisor, one with a timeline due this week."""
-    csr, forestry = city.staff("csr.alex"), city.staff("staff.forestry")
+    forestry = city.staff("staff.forestry")
     plain = new_complaint(city)
     actions.add_item(case=plain, actor=forestry, description="Prune the maple")
-    escalated = new_complaint(city, service="TREE-DOWN")
-    for _ in range(3):
-        actions.request_follow_up(case=escalated, actor=csr)
+    escalated = escalated_complaint(city, now, step=3, service="TREE-DOWN")
     planned = new_complaint(city, service="TREE-PLANT", address="7 Birch Cres")
     from datetime import timedelta
 
@@ -37,8 +36,8 @@ def _cases(city):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_public_page_has_no_axe_violations(city, open_browser, language):
-    plain, _escalated, _planned = _cases(city)
+def test_every_public_page_has_no_axe_violations(city, open_browser, language, now):
+    plain, _escalated, _planned = _cases(city, now)
     b = open_browser(language)
     page = b.page
     for path in ("/", "/report/", "/status/", "/desk/sign-in/"):
@@ -62,8 +61,8 @@ def test_every_public_page_has_no_axe_violations(city, open_browser, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_staff_page_has_no_axe_violations(city, open_browser, language):
-    plain, escalated, planned = _cases(city)
+def test_every_staff_page_has_no_axe_violations(city, open_browser, language, now):
+    plain, escalated, planned = _cases(city, now)
     csr = open_browser(language)
     csr.sign_in_as("csr.alex")
     for path in (

@@ -7,11 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Case, Purpose, Status
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.outbox.models import OutboxMessage
 from tests.fixtures.city import new_complaint
+from tests.fixtures.ladder import escalated_complaint
 
 pytestmark = [pytest.mark.browser]
 
@@ -136,10 +136,8 @@ def test_department_staff_record_an_update(city, open_browser, screenshot_dir):
     b.axe("desk case after update")
 
 
-def test_supervisor_sees_an_escalation(city, open_browser):
-    case = new_complaint(city)
-    for _ in range(3):  # PK-ESC: the 3rd request copies the supervisor
-        actions.request_follow_up(case=case, actor=city.staff("csr.alex"))
+def test_supervisor_sees_an_escalation(city, open_browser, now):
+    case = escalated_complaint(city, now, step=3)  # PK-ESC: the 3rd request copies the supervisor
     b = open_browser()
     b.sign_in_as("sup.forestry")
     b.goto("/desk/escalations/")

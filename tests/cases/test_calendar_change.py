@@ -72,7 +72,9 @@ def test_changing_to_the_same_calendar_moves_nothing_and_journals_nothing(city, 
 def test_paused_clocks_are_recomputed_with_their_pauses(city, now, tmp_path) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
-    actions.pause_clocks(case=case, actor=city.staff("staff.forestry"), reason="Waiting for photos")
+    actions.pause_clocks(
+        case=case, actor=city.staff("staff.forestry"), waiting_on="resident", reason="Waiting for photos"
+    )
     actions.change_calendar(
         jurisdiction=city.jurisdiction,
         profile=str(_profile_closing_city_hall_on_3_november(city, tmp_path)),
@@ -101,3 +103,24 @@ def test_only_the_citys_customer_care_administrator_changes_its_calendar(city, n
     with pytest.raises(NotAllowed):
         actions.change_calendar(jurisdiction=city.jurisdiction, profile="lawrence", actor=other_citys_admin)
     assert Jurisdiction.objects.get(pk=city.jurisdiction.pk).profile == "pickering"
+
+
+def test_pk_follow_a_recompute_keeps_the_agreed_follow_up_date_and_the_paused_notice(city, now, tmp_path) -> None:
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(city)
+    forestry = city.staff("staff.forestry")
+    actions.record_update(
+        case=case, actor=forestry, update="action_planned", note="Booked", timeline=local(2026, 11, 27, 16, 30)
+    )
+    actions.pause_clocks(case=case, actor=forestry, waiting_on="access", reason="Gate locked")
+    now.set(local(2026, 11, 3, 10, 0))
+    actions.resume_clocks(case=case, actor=forestry)  # the PK-MISS notice now carries a pause
+    actions.change_calendar(
+        jurisdiction=city.jurisdiction,
+        profile=str(_profile_closing_city_hall_on_3_november(city, tmp_path)),
+        actor=city.staff("care.admin"),
+    )
+    follow_up = case.commitments.get(purpose=Purpose.FOLLOW_UP, state=CommitmentState.PENDING)
+    assert follow_up.due_at == local(2026, 11, 27, 16, 30)  # the agreed date, not two weeks after it
+    notice = case.commitments.get(purpose=Purpose.TIMELINE_NOTICE, state=CommitmentState.PENDING)
+    assert notice.due_at == local(2026, 11, 20, 16, 30)

@@ -119,7 +119,9 @@ def test_pause_over_a_weekend_moves_the_due_date_by_business_time_only(city, now
     assert ack.due_at == local(2026, 11, 6, 16, 30)
 
     now.set(local(2026, 11, 6, 16, 0))  # paused with 30 open minutes left, over the weekend
-    actions.pause_clocks(case=case, actor=city.staff("staff.forestry"), reason="Waiting for the resident's photos")
+    actions.pause_clocks(
+        case=case, actor=city.staff("staff.forestry"), waiting_on="resident", reason="Waiting for the resident's photos"
+    )
     now.set(local(2026, 11, 9, 10, 0))  # resumed Monday 10:00 (1 h 30 of Monday's open time already gone)
     actions.resume_clocks(case=case, actor=city.staff("staff.forestry"))
 
@@ -243,7 +245,7 @@ def test_duplicate_is_linked_to_its_parent_and_closed(city, now) -> None:
     assert not duplicate.commitments.filter(state=CommitmentState.PENDING).exists()
 
 
-def test_closing_meets_the_agreed_timeline_even_when_it_was_missed(city, now) -> None:
+def test_pk_close_the_work_done_meets_the_agreed_timeline_even_when_it_was_missed(city, now) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city)
     forestry = city.staff("staff.forestry")
@@ -256,6 +258,7 @@ def test_closing_meets_the_agreed_timeline_even_when_it_was_missed(city, now) ->
     complete = case.commitments.get(purpose=Purpose.COMPLETE)
     assert complete.state == CommitmentState.BREACHED
 
+    actions.record_update(case=case, actor=forestry, update="work_done", note="Pruned on 23 November.")
     actions.close_case(case=case, actor=forestry, note="Pruned on 23 November.")
     complete.refresh_from_db()
     assert complete.state == CommitmentState.MET
@@ -305,11 +308,14 @@ def _summary_in_step(case) -> None:
     from civicdesk.domain.cases.models import Case
 
     stored = Case.objects.get(pk=case.pk)
-    pending = [c.due_at for c in stored.commitments.filter(state=CommitmentState.PENDING)]
+    # The longest-pause clock runs while the others are paused: never a next due date, overdue once missed.
+    pending = [
+        c.due_at for c in stored.commitments.filter(state=CommitmentState.PENDING).exclude(purpose=Purpose.PAUSE_LIMIT)
+    ]
     owed = [
         c.due_at
         for c in stored.commitments.filter(state=CommitmentState.BREACHED, met_at__isnull=True)
-        if c.purpose in ("acknowledge", "inspect", "respond", "interim", "callback", "complete")
+        if c.purpose in ("acknowledge", "inspect", "respond", "interim", "callback", "complete", "pause_limit")
     ]
     assert stored.next_due_at == (min(pending) if pending else None)
     assert stored.owed_since == (min(owed) if owed else None)
@@ -329,7 +335,7 @@ def test_the_case_clock_summary_follows_every_transition_and_sweep(city, now) ->
     assert case.owed_since == local(2026, 11, 3, 16, 30)
     actions.record_update(case=case, actor=forestry, update="inspected", note="Marked")
     _summary_in_step(case)
-    actions.pause_clocks(case=case, actor=forestry, reason="Waiting for photos")
+    actions.pause_clocks(case=case, actor=forestry, waiting_on="resident", reason="Waiting for photos")
     _summary_in_step(case)
     actions.resume_clocks(case=case, actor=forestry)
     _summary_in_step(case)

@@ -218,7 +218,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(
         case=cases,
-        update=st.sampled_from(("inspected", "action_planned", "resident_advised", "note")),
+        update=st.sampled_from(("inspected", "action_planned", "resident_advised", "work_done", "note")),
         persona=st.sampled_from(PERSONAS),
         days=st.sampled_from(DAYS_AHEAD),
     )
@@ -252,19 +252,35 @@ class LifecycleMachine(RuleBasedStateMachine):
         if item is not None:
             self._attempt(actions.complete_item, item=item, actor=self._actor(persona), note="Done")
 
-    @rule(case=cases, persona=st.sampled_from(PERSONAS))
-    def pause(self, case: int, persona: str) -> None:
+    @rule(case=cases, persona=st.sampled_from(PERSONAS), waiting_on=st.sampled_from(("resident", "other_agency")))
+    def pause(self, case: int, persona: str, waiting_on: str) -> None:
         self._attempt(
-            actions.pause_clocks, case=self._case(case), actor=self._actor(persona), reason="Waiting on photos"
+            actions.pause_clocks,
+            case=self._case(case),
+            actor=self._actor(persona),
+            waiting_on=waiting_on,
+            reason="Waiting on photos",
         )
 
     @rule(case=cases, persona=st.sampled_from(PERSONAS))
     def resume(self, case: int, persona: str) -> None:
         self._attempt(actions.resume_clocks, case=self._case(case), actor=self._actor(persona))
 
-    @rule(case=cases, persona=st.sampled_from(PERSONAS))
-    def request_follow_up(self, case: int, persona: str) -> None:
-        self._attempt(actions.request_follow_up, case=self._case(case), actor=self._actor(persona))
+    @rule(case=cases, persona=st.sampled_from(PERSONAS), early=st.booleans())
+    def request_follow_up(self, case: int, persona: str, early: bool) -> None:
+        self._attempt(
+            actions.request_follow_up,
+            case=self._case(case),
+            actor=self._actor(persona),
+            message="Any news?",
+            reason="The resident called again" if early else "",
+        )
+
+    @rule(case=cases, persona=st.sampled_from(PERSONAS), how=st.sampled_from(("call_returned", "email")))
+    def reply(self, case: int, persona: str, how: str) -> None:
+        self._attempt(
+            actions.reply_to_resident, case=self._case(case), actor=self._actor(persona), how=how, note="Told them"
+        )
 
     @rule(case=cases, persona=st.sampled_from(PERSONAS))
     def acknowledge(self, case: int, persona: str) -> None:

@@ -105,7 +105,9 @@ def record_the_grid(city: City) -> dict[str, Case]:
             timeline=local(2026, 12, 30, 16, 30),
             public=True,
         )
-        actions.pause_clocks(case=cases["paused"], actor=care, reason="Waiting for a photo of the sign")
+        actions.pause_clocks(
+            case=cases["paused"], actor=care, waiting_on="resident", reason="Waiting for a photo of the sign"
+        )
         for name in ("closed", "on_track"):
             actions.acknowledge_case(case=cases[name], actor=csr, message="On our list.")
         actions.close_case(case=cases["closed"], actor=care, note="Relamped.")

@@ -17,6 +17,7 @@ from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform import timesource
 from tests.fixtures.city import new_complaint as complaint
 from tests.fixtures.clock import NOW
+from tests.fixtures.ladder import escalated_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -86,11 +87,9 @@ def test_queue_shows_clock_states_with_text_and_counts(city, signed_in):
     assert display(fresh.reference) not in breached_only.content.decode()
 
 
-def test_queue_filters_by_service_and_escalation_step(city, signed_in):
-    tree = complaint(city)
+def test_queue_filters_by_service_and_escalation_step(city, signed_in, now):
+    tree = escalated_complaint(city, now, step=3)
     pothole = complaint(city, service="POTHOLE")
-    for _ in range(3):
-        actions.request_follow_up(case=tree, actor=city.staff("csr.alex"))
     client = signed_in("csr.alex")
     by_service = client.get(reverse("desk:queue", args=["care"]), {"service": city.service("POTHOLE").pk})
     assert display(pothole.reference) in by_service.content.decode()
@@ -258,7 +257,7 @@ def test_every_transition_through_the_desk(city, signed_in):
         (csr, "acknowledge", {"acknowledge-message": "We will inspect within a day."}),
         (forestry, "assign", {"assign-assignee": city.staff("staff.forestry").pk}),
         (forestry, "item", {"item-description": "Prune the maple"}),
-        (forestry, "pause", {"pause-reason": "Waiting for access to the yard"}),
+        (forestry, "pause", {"pause-waiting_on": "access", "pause-reason": "The gate to the yard is locked"}),
         (forestry, "resume", {}),
         (
             forestry,
@@ -266,13 +265,14 @@ def test_every_transition_through_the_desk(city, signed_in):
             {"update-update": "action_planned", "update-note": "Booked", "update-timeline": "2026-11-24"},
         ),
         (forestry, "timeline", {"timeline-timeline": "2026-11-26", "timeline-reason": "Crew on another job"}),
-        (csr, "follow_up", {}),
+        (csr, "follow_up", {"follow_up-message": "Pat called again.", "follow_up-reason": "The resident called"}),
     ]
     for client, action, data in steps:
         response = client.post(case_url(case, action), data)
         assert response.status_code == 302, (action, response.content.decode()[:3000])
     item = case.items.get()
     assert forestry.post(reverse("desk:complete_item", args=[case.reference, item.pk])).status_code == 302
+    forestry.post(case_url(case, "update"), {"update-update": "work_done", "update-note": "Pruned."})
     forestry.post(case_url(case, "update"), {"update-update": "resident_advised", "update-note": "Pruned; told Pat."})
     response = forestry.post(case_url(case, "close"), {"close-resolution": "resolved", "close-note": "Pruned."})
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -316,10 +316,8 @@ def test_a_refused_transition_keeps_the_form_open_with_the_error(city, signed_in
 # --- escalations and the report -----------------------------------------------------------------
 
 
-def test_supervisor_sees_the_escalation_that_copied_them(city, signed_in):
-    case = complaint(city)
-    for _ in range(3):
-        actions.request_follow_up(case=case, actor=city.staff("csr.alex"))
+def test_supervisor_sees_the_escalation_that_copied_them(city, signed_in, now):
+    case = escalated_complaint(city, now, step=3)
     page = signed_in("sup.forestry").get(reverse("desk:escalations")).content.decode()
     assert display(case.reference) in page
     assert "supervisor" in page

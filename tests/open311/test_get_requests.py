@@ -143,7 +143,12 @@ def test_paused_clocks_have_no_expected_datetime(o311: Open311, city: Any) -> No
     from civicdesk.domain.cases.models import Case
 
     request_id = _report(o311, "GRAFFITI")
-    actions.pause_clocks(case=Case.objects.get(reference=request_id), actor=_staff("care.admin"), reason="Need photo")
+    actions.pause_clocks(
+        case=Case.objects.get(reference=request_id),
+        actor=_staff("care.admin"),
+        waiting_on="resident",
+        reason="Need photo",
+    )
     (request,) = o311.get(f"requests/{request_id}.json").json()
     assert request["expected_datetime"] is None
     assert request["service_notice"].endswith("paused while the city waits for information")

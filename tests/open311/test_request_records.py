@@ -32,7 +32,7 @@ def _with_cases(o311: Open311, city: Any) -> None:
         contact=actions.ContactDetails(name="Sam Okafor", phone="905-555-0199"),
         address="Brock Rd",
     ).case
-    actions.pause_clocks(case=by_phone, actor=care, reason="Waiting for a photo")
+    actions.pause_clocks(case=by_phone, actor=care, waiting_on="resident", reason="Waiting for a photo")
     closed = Case.objects.get(service__code="GRAFFITI")
     actions.acknowledge_case(case=closed, actor=csr, message="Crew booked.")
     actions.close_case(case=closed, actor=care, note="Painted over.")

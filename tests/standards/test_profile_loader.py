@@ -311,3 +311,72 @@ def test_missing_file_is_a_profile_error(tmp_path: Path) -> None:
 def test_name_check_years_cover_the_reference_grid() -> None:
     assert NAME_CHECK_YEARS.start <= 2024
     assert NAME_CHECK_YEARS.stop > 2032
+
+
+def test_pk_esc_pickering_ladder_says_what_answers_and_how_a_new_round_counts() -> None:
+    ladder = load_profile("pickering").escalation
+    assert ladder is not None
+    # ADM 160: "update the system to note that a) the inspection … b) required action … and timeline … c) … advised".
+    assert ladder.answered_by == {"inspected", "action_planned", "resident_advised", "work_done", "timeline_changed"}
+    assert not ladder.answers("note")
+    assert ladder.new_round == "restart"
+    assert ladder.message.startswith("All calls must have an update by the agreed upon follow up date")
+
+
+LADDER = """
+[escalation]
+rule = "TV-ESC"
+first_request = "TV-ACK"
+{extra}
+[[escalation.steps]]
+request = 1
+next_request = {{ clock = "business_days", target = 1 }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('answered_by = ["fixed"]', r"escalation\.answered_by: unknown value 'fixed' \(expected some of: inspected"),
+        ("answered_by = []", r"escalation\.answered_by: name at least one update that answers"),
+        ('new_round = "again"', r"escalation\.new_round: expected one of restart, continue, got 'again'"),
+        ('message = "  "', r"escalation\.message: expected non-empty text"),
+    ],
+    ids=["unknown-answer", "no-answer", "unknown-new-round", "empty-message"],
+)
+def test_pk_esc_ladder_fields_are_checked_on_load_with_file_and_line(extra: str, message: str) -> None:
+    text = MINIMAL + LADDER.format(extra=extra)
+    with pytest.raises(ProfileError, match=message) as error:
+        parse_profile(text, "town.toml")
+    assert str(error.value).startswith(f"town.toml:{line_of(text, extra.split(' =')[0] + ' =')}:")
+
+
+def test_pk_esc_ladder_defaults_when_the_profile_is_silent() -> None:
+    ladder = parse_profile(MINIMAL + LADDER.format(extra="")).escalation
+    assert ladder is not None
+    assert ladder.answers("note")
+    assert ladder.new_round == "restart"
+    assert ladder.message
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[pauses]\nreasons = ["lunch"]\n', r"pauses\.reasons: unknown value 'lunch' \(expected some of: resident"),
+        ("[pauses]\nreasons = []\n", r"pauses\.reasons: name at least one reason"),
+        (
+            '[pauses]\nreasons = ["resident"]\nlongest = { clock = "business_days", target = 0 }\n',
+            r"pauses\.longest: the longest pause is a clock forward from the pause, longer than zero",
+        ),
+    ],
+    ids=["unknown-reason", "no-reason", "zero-longest"],
+)
+def test_pk_esc_pause_reasons_and_the_longest_pause_are_checked_on_load(table: str, message: str) -> None:
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(MINIMAL + "\n" + table, "town.toml")
+
+
+def test_pk_esc_pickering_pauses_allow_every_reason_for_ten_business_days() -> None:
+    pauses = load_profile("pickering").pauses
+    assert pauses.reasons == ("resident", "access", "other_agency", "contractor", "season")
+    assert (pauses.longest.kind, pauses.longest.target) == (ClockKind.BUSINESS_DAYS, 10)

@@ -31,6 +31,7 @@ from civicdesk.channels.api.schemas import (
     CloseIn,
     DuplicateIn,
     ErrorOut,
+    FollowUpIn,
     FollowUpRequestOut,
     ItemDoneIn,
     ItemIn,
@@ -39,6 +40,7 @@ from civicdesk.channels.api.schemas import (
     PauseIn,
     RedirectIn,
     ReopenIn,
+    ReplyIn,
     RouteIn,
     TimelineIn,
     UpdateIn,
@@ -201,6 +203,19 @@ def acknowledge(request: HttpRequest, reference: str, payload: AcknowledgeIn) ->
     return _out(user, case)
 
 
+@router.post(
+    "/{reference}/replies",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Record that the resident was answered (PK-CALLBACK, PK-EMAIL-ANSWER)",
+    description="A call returned, an email or letter sent, advice given: meets what is owed to the resident.",
+)
+def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, "cases.acknowledge_case")
+    actions.reply_to_resident(case=case, actor=user, how=payload.how, note=payload.note)
+    return _out(user, case)
+
+
 @router.post("/{reference}/route", response={200: CaseOut, **WRITE_ERRORS}, summary="Route or re-route (PK-ROUTE)")
 def route(request: HttpRequest, reference: str, payload: RouteIn) -> dict[str, Any]:
     user = current_user(request)
@@ -250,6 +265,17 @@ def change_timeline(request: HttpRequest, reference: str, payload: TimelineIn) -
     return _out(user, case)
 
 
+@router.get(
+    "/{reference}/follow-up-requests",
+    response={200: list[FollowUpRequestOut], **READ_ERRORS},
+    summary="A case's follow-up requests (PK-FOLLOW, PK-ESC)",
+    description="Every request sent, in order: its round and ladder step, its message, and who was copied.",
+)
+def follow_up_requests(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    case = selectors.visible_case(current_user(request), reference)
+    return [selectors.follow_up_data(r) for r in selectors.follow_ups_of(case)]
+
+
 @router.post(
     "/{reference}/answer-expected",
     response={200: CaseOut, **WRITE_ERRORS},
@@ -266,21 +292,19 @@ def answer_expected(request: HttpRequest, reference: str, payload: AnswerExpecte
     "/{reference}/follow-up-requests",
     response={201: FollowUpRequestOut, **WRITE_ERRORS},
     summary="Send the next follow-up request (PK-FOLLOW, PK-ESC)",
+    description=(
+        "On or after the pending request's date this is that request and the ladder climbs a step. Before it, "
+        "a reason is required; the request repeats the step reached, copying no one new."
+    ),
 )
-def request_follow_up(request: HttpRequest, reference: str) -> Status[dict[str, Any]]:
+def request_follow_up(
+    request: HttpRequest, reference: str, payload: FollowUpIn | None = None
+) -> Status[dict[str, Any]]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.request_follow_up")
-    sent = actions.request_follow_up(case=case, actor=user)
-    return Status(
-        201,
-        {
-            "number": sent.number,
-            "sent_at": sent.sent_at,
-            "copied_roles": list(sent.copied_roles),
-            "copied": sorted(u.get_username() for u in sent.copied.all()),
-            "next_due_at": sent.next_due_at,
-        },
-    )
+    body = payload or FollowUpIn(message="", reason="")
+    sent = actions.request_follow_up(case=case, actor=user, message=body.message, reason=body.reason)
+    return Status(201, selectors.follow_up_data(selectors.follow_up_request(sent.pk)))
 
 
 @router.post("/{reference}/items", response={201: ItemOut, **WRITE_ERRORS}, summary="Add an item to be done")
@@ -308,7 +332,7 @@ def complete_item(
 def pause(request: HttpRequest, reference: str, payload: PauseIn) -> dict[str, Any]:
     user = current_user(request)
     case = _case_for(user, reference, "cases.record_update")
-    actions.pause_clocks(case=case, actor=user, reason=payload.reason)
+    actions.pause_clocks(case=case, actor=user, waiting_on=payload.waiting_on, reason=payload.reason)
     return _out(user, case)
 
 

@@ -169,7 +169,9 @@ class AssignIn(Input):
 
 
 class UpdateIn(Input):
-    update: Literal["inspected", "action_planned", "resident_advised", "note"]
+    update: Literal["inspected", "action_planned", "resident_advised", "work_done", "note"] = Field(
+        description="work_done meets the agreed timeline: a case whose work is only scheduled cannot close (PK-CLOSE)."
+    )
     note: Note
     timeline: Instant | None = Field(None, description="The anticipated completion; required for action_planned.")
     public: StrictBool = False
@@ -194,7 +196,11 @@ class ItemDoneIn(Input):
 
 
 class PauseIn(Input):
-    reason: Note = Field(description="What the city is waiting for from the resident.")
+    waiting_on: Text40 = Field(
+        description="Who the city waits on, one of the profile's pause reasons: resident, access, other_agency, "
+        "contractor, season (Pickering allows all five)."
+    )
+    reason: Note = Field(description="What the city is waiting for, in words.")
 
 
 class DuplicateIn(Input):
@@ -213,6 +219,20 @@ class CloseIn(Input):
 
 class ReopenIn(Input):
     reason: Note
+
+
+class ReplyIn(Input):
+    how: Literal["call_returned", "phone", "email", "letter", "in_person"] = Field(
+        description="How the resident was answered; an email is sent to them with the note (PK-CALLBACK)."
+    )
+    note: Note = Field(description="What the resident was told; shown to them (status page, Open311).")
+
+
+class FollowUpIn(Input):
+    message: Note = Field("", description="What the department is asked; empty: the ladder's own text (PK-ESC).")
+    reason: Note = Field(
+        "", description="Why the department is asked before the follow-up date; required only then (PK-FOLLOW)."
+    )
 
 
 class CaseFilters(Input):
@@ -299,7 +319,12 @@ class CaseOut(Schema):
     investigate: bool
     language: str
     interpreter_requested: bool
-    follow_up_requests: int
+    follow_up_requests: int = Field(description="The ladder step reached in this round (PK-ESC).")
+    follow_up_round: int = Field(description="The round of the ladder: each answer from the department starts one.")
+    follow_ups_sent: int = Field(description="Follow-up requests sent over the case's life.")
+    paused_since: UtcInstant | None = Field(description="While the clocks are paused: since when.")
+    paused_by: str | None = Field(description="While the clocks are paused: the username of who paused them.")
+    pause_reason: str = Field(description="While the clocks are paused: what the case waits on; else empty.")
     parent: str | None = Field(description="Reference of the case this one duplicates.")
     public_note: str
     redirect_to: str
@@ -344,8 +369,13 @@ class JournalEntryOut(Schema):
 
 
 class FollowUpRequestOut(Schema):
-    number: int
+    number: int = Field(description="Counts every request over the case's life.")
+    round: int
+    step: int = Field(description="The ladder step it was sent at: it decides who is copied (0: before the first).")
     sent_at: UtcInstant
+    sent_by: str | None = Field(description="Username of who sent it; null when the sweep sent it on its date.")
+    message: str
+    early_reason: str = Field(description="Why it went before its date; empty when it went on or after it.")
     copied_roles: list[str]
     copied: list[str] = Field(description="Usernames of the staff copied (PK-ESC).")
     next_due_at: UtcInstant | None

@@ -24,6 +24,7 @@ from civicdesk.domain.cases.models import (
     Case,
     CaseItem,
     Commitment,
+    FollowUpRequest,
     JournalEntry,
 )
 from civicdesk.domain.cases.references import normalise
@@ -35,7 +36,7 @@ from civicdesk.platform import timesource
 
 def with_output_relations(cases: QuerySet[Case], *, contact: bool) -> QuerySet[Case]:
     """The rows :func:`case_data` reads beside the case, joined; commitments and items come from :func:`cases_data`."""
-    related = ["jurisdiction", "service", "department", "assignee", "parent"]
+    related = ["jurisdiction", "service", "department", "assignee", "parent", "paused_by"]
     if contact:
         related.append("contact")
     return cases.select_related(*related)
@@ -209,6 +210,11 @@ def case_data(
         "language": case.language,
         "interpreter_requested": case.interpreter_requested,
         "follow_up_requests": case.follow_up_requests,
+        "follow_up_round": case.follow_up_round,
+        "follow_ups_sent": case.follow_ups_sent,
+        "paused_since": case.paused_since,
+        "paused_by": case.paused_by.get_username() if case.paused_by is not None else None,
+        "pause_reason": case.pause_reason,
         "parent": case.parent.reference if case.parent is not None else None,
         "public_note": case.public_note,
         "redirect_to": case.redirect_to,
@@ -242,6 +248,30 @@ def commitment_data(commitment: Commitment) -> dict[str, Any]:
         "met_at": commitment.met_at,
         "breached_at": commitment.breached_at,
         "explanation": [str(line) for line in lines],
+    }
+
+
+def follow_ups_of(case: Case) -> list[FollowUpRequest]:
+    """The case's follow-up requests in the order they were sent, with who sent and who was copied on each."""
+    return list(case.follow_up_request_log.select_related("sent_by").prefetch_related("copied").order_by("number"))
+
+
+def follow_up_request(pk: int) -> FollowUpRequest:
+    return FollowUpRequest.objects.select_related("sent_by").prefetch_related("copied").get(pk=pk)
+
+
+def follow_up_data(request: FollowUpRequest) -> dict[str, Any]:
+    return {
+        "number": request.number,
+        "round": request.round,
+        "step": request.step,
+        "sent_at": request.sent_at,
+        "sent_by": request.sent_by.get_username() if request.sent_by is not None else None,
+        "message": request.message,
+        "early_reason": request.early_reason,
+        "copied_roles": list(request.copied_roles),
+        "copied": sorted(u.get_username() for u in request.copied.all()),
+        "next_due_at": request.next_due_at,
     }
 
 

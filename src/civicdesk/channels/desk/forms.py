@@ -59,6 +59,7 @@ UPDATE_LABELS = {
     "inspected": _("Inspection done"),
     "action_planned": _("Action and timeline decided"),
     "resident_advised": _("Resident advised"),
+    "work_done": _("Work done (the agreed timeline is met)"),
     "note": _("Note"),
 }
 
@@ -317,7 +318,15 @@ class CompleteItemForm(forms.Form):
 
 
 class PauseForm(forms.Form):
+    waiting_on = forms.ChoiceField(label=_("Waiting on"))
     reason = forms.CharField(label=_("What the city is waiting for"), max_length=300)
+
+    def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["waiting_on"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101
+        reasons = selectors.profile_for(jurisdiction).pauses.reasons
+        field.choices = [(r, standing.pause_reason_label(r)) for r in reasons]
 
 
 class DuplicateForm(forms.Form):
@@ -344,8 +353,34 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("Why the case is reopened"), widget=forms.Textarea({"rows": 2}))
 
 
+REPLY_LABELS = {
+    "call_returned": _("Returned the call"),
+    "phone": _("Called the resident"),
+    "email": _("Emailed the resident (this note is sent)"),
+    "letter": _("Wrote to the resident"),
+    "in_person": _("Advised the resident in person"),
+}
+
+
+class ReplyForm(forms.Form):
+    how = forms.ChoiceField(label=_("How the resident was answered"), choices=list(REPLY_LABELS.items()))
+    note = forms.CharField(label=_("What the resident was told"), widget=forms.Textarea({"rows": 3}))
+
+
+class FollowUpForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the department (leave empty for the standard request)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    reason = forms.CharField(
+        label=_("Reason to ask before the follow-up date (needed only then)"), required=False, max_length=300
+    )
+
+
 class EmptyForm(forms.Form):
-    """A button with nothing to fill in (request a follow-up, resume the clocks)."""
+    """A button with nothing to fill in (resume the clocks)."""
 
 
 def local_closing(jurisdiction: Jurisdiction, day: date) -> datetime | None:

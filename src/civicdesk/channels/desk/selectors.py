@@ -152,7 +152,9 @@ def queue(user: User, scope: str, filters: QueueFilters, h: Horizons) -> tuple[Q
     if filters.state in CLOCK_STATES:
         cases = cases.filter(standing.state_condition(filters.state, h))
     cases = standing.with_clock_state(cases, h)
-    cases = cases.select_related("service", "department", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
+    cases = cases.select_related("service", "department", "assignee", "paused_by").order_by(
+        *SORTS.get(filters.sort, SORTS["due"])
+    )
     return cases, counts
 
 
@@ -297,7 +299,7 @@ def journal_of(case: Case) -> list[JournalEntry]:
 
 
 def follow_ups_of(case: Case) -> list[FollowUpRequest]:
-    return list(case.follow_up_request_log.prefetch_related("copied").order_by("number"))
+    return list(case.follow_up_request_log.select_related("sent_by").prefetch_related("copied").order_by("number"))
 
 
 def department_staff(case: Case) -> list[User]:

@@ -17,6 +17,10 @@ from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.domain.city.profiles import profile_named
 from civicdesk.engines import standards
 from civicdesk.engines.standards import Profile, Standard
+from civicdesk.engines.standards.model import PausePolicy
+
+# The rule a longest-pause clock is journaled under: the profile's [pauses] table, a product rule.
+PAUSE_LIMIT_RULE = "PAUSE-LIMIT"
 
 
 def profile_for(jurisdiction: Jurisdiction) -> Profile:
@@ -73,11 +77,41 @@ def fixed_clock(
         started_at=due_at,
         due_at=due_at.astimezone(UTC),
         calendar_version=profile.calendar.version,
-        explanation={"lines": [f"{rule}: {reason}", f"due {due_at.astimezone(profile.calendar.tz).isoformat()}"]},
+        explanation={
+            "lines": [f"{rule}: {reason}", f"due {due_at.astimezone(profile.calendar.tz).isoformat()}"],
+            "agreed": True,
+        },
         sequence=sequence,
     )
     work.add_commitment(commitment)
     return commitment
+
+
+def pause_limit(*, work: UnitOfWork, case: Case, at: datetime, policy: PausePolicy) -> Commitment:
+    """The clock of the longest pause the profile allows, from ``at``."""
+    profile = profile_for(case.jurisdiction)
+    due = standards.explain_clock(profile.calendar, policy.longest, at, standard=PAUSE_LIMIT_RULE)
+    commitment = Commitment(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        purpose=Purpose.PAUSE_LIMIT,
+        standard=PAUSE_LIMIT_RULE,
+        started_at=due.started_at.astimezone(UTC),
+        due_at=due.due_at.astimezone(UTC),
+        calendar_version=due.calendar_version,
+        explanation={"lines": due.explain(), "skipped": [s.as_dict() for s in due.skipped]},
+    )
+    work.add_commitment(commitment)
+    return commitment
+
+
+def is_agreed(commitment: Commitment) -> bool:
+    """Whether the date was agreed (a timeline, an agreed follow-up date, a ladder step), not computed by a standard.
+
+    Rows written before agreed dates were marked have their start at their due date.
+    """
+    explanation = commitment.explanation if isinstance(commitment.explanation, dict) else {}
+    return bool(explanation.get("agreed")) or commitment.started_at == commitment.due_at
 
 
 def meet(*, work: UnitOfWork, case: Case, purposes: Iterable[Purpose], at: datetime) -> list[Commitment]:
@@ -106,7 +140,12 @@ def still_owed(*, work: UnitOfWork, case: Case) -> list[Commitment]:
 
 
 def pause(*, work: UnitOfWork, case: Case, at: datetime) -> list[Commitment]:
-    paused = [c for c in work.open_commitments(case) if c.state == CommitmentState.PENDING]
+    """Pause the running clocks; the longest-pause clock is never paused: it measures the pause itself."""
+    paused = [
+        c
+        for c in work.open_commitments(case)
+        if c.state == CommitmentState.PENDING and c.purpose != Purpose.PAUSE_LIMIT
+    ]
     for commitment in paused:
         commitment.state = CommitmentState.PAUSED
         commitment.paused_at = at
@@ -115,7 +154,13 @@ def pause(*, work: UnitOfWork, case: Case, at: datetime) -> list[Commitment]:
 
 
 def resume(*, work: UnitOfWork, case: Case, at: datetime) -> list[Commitment]:
-    """Resume paused clocks; each due date moves by the paused business time, computed by the engine."""
+    """Resume paused clocks.
+
+    A standard's clock is recomputed by the engine over its pauses: paused business time does not count. An
+    agreed date (the timeline, an agreed follow-up date, a ladder step) and the PK-MISS notice before the
+    timeline keep their dates: the resident was told them, and only a timeline change, with its reason, moves
+    them (PK-MISS). One that passed during the pause falls due at once.
+    """
     profile = profile_for(case.jurisdiction)
     resumed = []
     for commitment in work.open_commitments(case):
@@ -123,14 +168,16 @@ def resume(*, work: UnitOfWork, case: Case, at: datetime) -> list[Commitment]:
             continue
         commitment.pauses = [*commitment.pauses, [commitment.paused_at.isoformat(), at.isoformat()]]
         pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in commitment.pauses]
-        try:
+        keeps_date = (
+            is_agreed(commitment)
+            or commitment.purpose == Purpose.TIMELINE_NOTICE
+            or commitment.standard not in profile.standards
+        )
+        if not keeps_date:
             due = standards.due(profile, commitment.standard, commitment.started_at, pauses)
             commitment.due_at = due.due_at.astimezone(UTC)
             commitment.calendar_version = due.calendar_version
             commitment.explanation = {"lines": due.explain(), "skipped": [s.as_dict() for s in due.skipped]}
-        except standards.StandardsError:
-            # An agreed date (not a profile standard) moves by the whole pause.
-            commitment.due_at = commitment.due_at + (at - commitment.paused_at)
         commitment.state = CommitmentState.PENDING
         commitment.paused_at = None
         work.change_commitment(commitment, "pauses", "due_at", "calendar_version", "explanation", "state", "paused_at")
@@ -143,13 +190,16 @@ def recompute(
 ) -> list[tuple[Commitment, datetime]]:
     """Recompute these running clocks with ``profile``; return (commitment, old due) for each one that changed.
 
-    Agreed dates (a department's timeline, ladder requests) are not the calendar's to move.
+    Agreed dates (a department's timeline, an agreed follow-up date, ladder requests) are not the calendar's to
+    move. A PK-MISS notice runs back from its anchor (the completion), which pauses do not touch.
     """
     changed = []
     for commitment in commitments:
-        if commitment.standard not in profile.standards:
+        if commitment.standard not in profile.standards or is_agreed(commitment):
             continue
         pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in commitment.pauses]
+        if profile.standards[commitment.standard].clock.before:
+            pauses = []
         due = standards.due(profile, commitment.standard, commitment.started_at, pauses)
         old, old_version = commitment.due_at, commitment.calendar_version
         if due.due_at == old and due.calendar_version == old_version:

@@ -107,7 +107,14 @@ class Case(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
-    follow_up_requests = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
+    # PK-ESC counts requests per round: an answer from the department (an update, a new timeline) or a reopening
+    # starts a new round, and the profile says whether its requests count from 1 again. Request numbers
+    # themselves run on over the case's whole life, so each request, and its message, stays its own.
+    follow_up_requests = models.PositiveIntegerField(
+        _("ladder step reached"), default=0, help_text=_("Follow-up requests counted in this round (PK-ESC).")
+    )
+    follow_up_round = models.PositiveIntegerField(_("follow-up round"), default=1)
+    follow_ups_sent = models.PositiveIntegerField(_("follow-up requests sent"), default=0)
     # A summary of the commitments, kept in step by every action's unit of work so
     # queues sort and count by index at any size instead of scanning commitments.
     next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
@@ -123,6 +130,12 @@ class Case(models.Model):
         default=0,
         help_text=_("2: an open immediate threat to safety; 1: an open hazard whose inspection is owed; 0: neither."),
     )
+    # Who paused the clocks, since when and why (one of the profile's reasons), while they are paused.
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("paused by")
+    )
+    pause_reason = models.CharField(_("waiting on"), max_length=20, blank=True)
     public_note = models.TextField(_("latest public update"), blank=True)
     redirect_to = models.TextField(_("where the resident was directed"), blank=True)
     updated_at = models.DateTimeField(_("updated"))
@@ -202,6 +215,7 @@ class Purpose(models.TextChoices):
     FOLLOW_UP = "follow_up", _("update by the follow-up date")
     COMPLETE = "complete", _("complete by the agreed timeline")
     TIMELINE_NOTICE = "timeline_notice", _("tell the resident if the timeline will slip")
+    PAUSE_LIMIT = "pause_limit", _("resume the clocks before the longest pause")
 
 
 class CommitmentState(models.TextChoices):
@@ -222,6 +236,10 @@ OWED_AFTER_BREACH = (
     Purpose.CALLBACK,
     Purpose.COMPLETE,
 )
+# Overdue on the queues once breached: what is still owed, and a pause that has lasted longer than the profile
+# allows (the case shows overdue until its clocks run again). The longest-pause clock is never a date told to
+# the resident, and while it runs the case shows paused.
+OVERDUE_AFTER_BREACH = (*OWED_AFTER_BREACH, Purpose.PAUSE_LIMIT)
 
 
 class Commitment(models.Model):
@@ -261,6 +279,7 @@ class Action(models.TextChoices):
     INSPECTED = "inspected", _("inspection done")
     ACTION_PLANNED = "action_planned", _("action and timeline recorded")
     RESIDENT_ADVISED = "resident_advised", _("resident advised")
+    WORK_DONE = "work_done", _("work done")
     NOTE = "note", _("note")
     ITEM_ADDED = "item_added", _("item added")
     ITEM_DONE = "item_done", _("item done")
@@ -271,6 +290,7 @@ class Action(models.TextChoices):
     TIMELINE_NOTICE_DUE = "timeline_notice_due", _("tell the resident: timeline at risk")
     PAUSED = "paused", _("clock paused")
     RESUMED = "resumed", _("clock resumed")
+    PAUSED_TOO_LONG = "paused_too_long", _("paused too long")
     LINKED_DUPLICATE = "linked_duplicate", _("linked as duplicate")
     CLOSED = "closed", _("closed")
     REOPENED = "reopened", _("reopened")
@@ -317,11 +337,21 @@ class JournalEntry(models.Model):
 
 
 class FollowUpRequest(models.Model):
-    """One request of the PK-ESC ladder sent to the department."""
+    """One request of the PK-ESC ladder sent to the department.
+
+    ``number`` counts every request over the case's life; ``round`` and ``step`` place it on the ladder: the
+    step decides who is copied. A request sent before its date, with a reason, repeats the step reached.
+    """
 
     jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_up_request_log")
     number = models.PositiveIntegerField()
+    round = models.PositiveIntegerField(default=1)
+    step = models.PositiveIntegerField(default=0, help_text=_("The ladder step it was sent at (0: before the first)."))
+    message = models.TextField(_("message to the department"), blank=True)
+    early_reason = models.TextField(
+        _("why it was sent before its date"), blank=True, help_text=_("Empty when it was sent on or after its date.")
+    )
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey("staff.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     copied = models.ManyToManyField("staff.User", blank=True, related_name="+")

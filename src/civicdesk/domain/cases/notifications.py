@@ -20,6 +20,7 @@ from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
 from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff.roles import Role
 
 
 def business_hours_release(case: Case, now: datetime) -> datetime:
@@ -82,6 +83,34 @@ def to_staff(
     work.queue_message(message, copies=[u for u in cc if u != recipient])
 
 
+def to_customer_care(
+    *, work: UnitOfWork, case: Case, kind: str, rule: str, subject: str, body: str, dedupe: str
+) -> None:
+    """Queue a message to the city's Customer Care administrators, held until business hours."""
+    care = list(customer_care(case))
+    message = OutboxMessage(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        kind=kind,
+        rule=rule,
+        audience=Audience.STAFF,
+        recipient_user=care[0] if care else None,
+        subject=subject,
+        body=body,
+        created_at=work.now,
+        release_at=business_hours_release(case, work.now),
+        dedupe_key=dedupe,
+    )
+    work.queue_message(message, copies=care[1:])
+
+
+def customer_care(case: Case) -> Iterable[User]:
+    """The city's Customer Care administrators, who own a case's follow-up (PK-FOLLOW, PK-COUNCIL)."""
+    return User.objects.filter(
+        jurisdiction_id=case.jurisdiction_id, is_active=True, groups__name=Role.CARE_ADMIN.label
+    ).order_by("pk")
+
+
 def responsible_staff(case: Case) -> tuple[User | None, str]:
     """The assignee; else the department's mailbox; else its director."""
     if case.assignee_id:
@@ -113,22 +142,22 @@ def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
 
 
 def follow_up_request(*, work: UnitOfWork, case: Case, request: FollowUpRequest, copied: list[User]) -> None:
+    """The request's message to the department, naming who is copied; one per request number (a retry adds none)."""
     copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
-    body = (
-        f"Customer Care follow-up request {request.number} for case {case.reference}: "
-        "no update has been recorded. Please record the inspection, the action and its timeline, "
-        "or that the resident was advised."
-    )
+    body = f"Customer Care follow-up request {request.number} for case {case.reference}:\n\n{request.message}"
+    if request.early_reason:
+        body += f"\n\nSent before the follow-up date: {request.early_reason}"
     if copies:
         body += f"\n\nCopied: {copies}."
     to_staff(
         work=work,
         case=case,
         kind="follow_up_request",
-        rule="PK-ESC" if request.number > 1 else "PK-FOLLOW",
+        rule="PK-ESC" if request.step > 1 else "PK-FOLLOW",
         subject=f"Follow-up request {request.number}: case {case.reference}",
         body=body,
         cc=copied,
+        # Numbers run on over the case's life, so a new round's requests are never taken for a retry's.
         dedupe=f"follow-up:{case.pk}:{request.number}",
     )
 

@@ -126,6 +126,9 @@ def _step(work: UnitOfWork, case: Case, commitment: Commitment, report: SweepRep
     elif commitment.purpose == Purpose.FOLLOW_UP:
         actions.escalation.send_follow_up_request(work=work, case=case, actor=None, at=commitment.due_at)
         report.follow_up_requests += 1
+    elif commitment.purpose == Purpose.PAUSE_LIMIT:
+        actions.breaches.record_paused_too_long(work=work, case=case, commitment=commitment)
+        report.breaches += 1
     elif commitment.purpose == Purpose.TIMELINE_NOTICE:
         actions.breaches.raise_timeline_notice(work=work, case=case, commitment=commitment)
         report.timeline_notices += 1

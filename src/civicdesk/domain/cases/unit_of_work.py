@@ -30,7 +30,7 @@ from django.db.models import F, OuterRef, Subquery
 from civicdesk.domain.cases.bulk import update_each
 from civicdesk.domain.cases.models import (
     OPEN_COMMITMENT_STATES,
-    OWED_AFTER_BREACH,
+    OVERDUE_AFTER_BREACH,
     Case,
     Commitment,
     CommitmentState,
@@ -44,7 +44,13 @@ from civicdesk.domain.staff.models import User
 from civicdesk.platform import timesource
 
 # Read with every locked case: the people its notifications go to, without a query per case.
-CASE_RELATIONS = ("jurisdiction", "assignee", "department__director", "service__division__supervisor")
+CASE_RELATIONS = (
+    "jurisdiction",
+    "assignee",
+    "department__director",
+    "service__division__supervisor",
+    "paused_by",
+)
 
 
 class ClaimLost(RuntimeError):
@@ -299,12 +305,15 @@ def safety_rank(case: Case, commitments: Iterable[Commitment]) -> int:
 
 
 def clock_summary(commitments: Iterable[Commitment]) -> dict[str, Any]:
-    """A case's clock summary (what queues sort and count by): next due, earliest missed still owed, any paused."""
+    """A case's clock summary (what queues sort and count by): next due, earliest missed still owed, any paused.
+
+    The longest-pause clock runs while the others are paused: it is not a next due date, only overdue once missed.
+    """
     pending, owed, paused = [], [], False
     for c in commitments:
-        if c.state == CommitmentState.PENDING:
+        if c.state == CommitmentState.PENDING and c.purpose != Purpose.PAUSE_LIMIT:
             pending.append(c.due_at)
-        elif c.state == CommitmentState.BREACHED and c.met_at is None and c.purpose in OWED_AFTER_BREACH:
+        elif c.state == CommitmentState.BREACHED and c.met_at is None and c.purpose in OVERDUE_AFTER_BREACH:
             owed.append(c.due_at)
         elif c.state == CommitmentState.PAUSED:
             paused = True

@@ -44,11 +44,16 @@ from civicdesk.engines.standards.conditions import CONDITIONS
 from civicdesk.engines.standards.errors import ProfileError, UnknownProfileError
 from civicdesk.engines.standards.model import (
     ANCHORS,
+    ANSWERS,
     CALENDAR_UNITS,
     CASE_KINDS,
     CHANNELS,
     DEFAULT_FOLLOW_UP,
+    DEFAULT_PAUSES,
+    DEFAULT_REQUEST_MESSAGE,
     DEFAULT_TIMELINE_NOTICE,
+    NEW_ROUND,
+    PAUSE_REASONS,
     PURPOSES,
     ROLES,
     ClockKind,
@@ -58,6 +63,7 @@ from civicdesk.engines.standards.model import (
     EscalationLadder,
     EscalationStep,
     Measure,
+    PausePolicy,
     Profile,
     Standard,
 )
@@ -342,8 +348,15 @@ def _escalation(t: Table, standards: Mapping[str, Standard]) -> EscalationLadder
         s.finish()
     if not steps:
         t.error("steps", "an escalation ladder needs at least one [[escalation.steps]]")
+    answered_by = t.texts("answered_by", allowed=tuple(ANSWERS)) if t.has("answered_by") else tuple(ANSWERS)
+    if not answered_by:
+        t.error("answered_by", "name at least one update that answers a follow-up request, or the ladder never stops")
+    new_round = t.text("new_round", required=False) or "restart"
+    if new_round not in NEW_ROUND:
+        t.error("new_round", f"expected one of {', '.join(NEW_ROUND)}, got {new_round!r}")
+    message = t.text("message", required=False) or DEFAULT_REQUEST_MESSAGE  # empty text is refused by the reader
     t.finish()
-    return EscalationLadder(rule, first, tuple(steps))
+    return EscalationLadder(rule, first, tuple(steps), frozenset(answered_by), new_round, message.strip())
 
 
 def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:
@@ -382,6 +395,20 @@ def _emergency(t: Table, languages: tuple[str, ...]) -> Emergency:
     return Emergency(notice)
 
 
+def _pauses(t: Table | None) -> PausePolicy:
+    """Which reasons may pause a case's clocks, and the longest pause before Customer Care is told."""
+    if t is None:
+        return DEFAULT_PAUSES
+    reasons = t.texts("reasons", allowed=tuple(PAUSE_REASONS))
+    if not reasons:
+        t.error("reasons", f"name at least one reason a case may wait (some of: {', '.join(PAUSE_REASONS)})")
+    longest = _inline_clock(t, "longest") if t.has("longest") else DEFAULT_PAUSES.longest
+    if longest.before or longest.target <= 0:
+        t.error("longest", "the longest pause is a clock forward from the pause, longer than zero")
+    t.finish()
+    return PausePolicy(reasons, longest)
+
+
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
     """Validate a profile's TOML text; raise :class:`ProfileError` on the first problem."""
     src = Source(file, text)
@@ -418,6 +445,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
     defaults = _defaults(root.table("defaults", required=False), standards)
     emergency_t = root.table("emergency", required=False)
     emergency = _emergency(emergency_t, languages) if emergency_t else None
+    pauses = _pauses(root.table("pauses", required=False))
     root.finish()
     return Profile(
         name=name,
@@ -429,6 +457,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
         escalation=escalation,
         defaults=defaults,
         emergency=emergency,
+        pauses=pauses,
         path=Path(file) if file != "<profile>" else None,
         warnings=tuple(warnings),
     )

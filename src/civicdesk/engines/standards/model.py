@@ -163,16 +163,45 @@ class EscalationStep:
     copy: tuple[str, ...] = ()
 
 
+# What the department records on a case; the ladder's ``answered_by`` names those that answer a follow-up request.
+ANSWERS = {
+    "inspected": "the inspection is recorded",
+    "action_planned": "the action to be taken and its timeline are recorded",
+    "resident_advised": "the resident is advised",
+    "work_done": "the work is recorded as done",
+    "note": "a note is recorded",
+    "timeline_changed": "a new timeline is recorded, with its reason",
+}
+# How the requests of a new round are counted, once an answer ends the round before.
+NEW_ROUND = {
+    "restart": "from 1 again: the ladder climbs from its first step",
+    "continue": "on from the step reached: a department that lapses again goes on where it stopped",
+}
+DEFAULT_REQUEST_MESSAGE = (
+    "No update has been recorded by the follow-up date. Please record the inspection, the action to be taken "
+    "and its timeline, or that the resident was advised."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EscalationLadder:
     """PK-ESC: follow-up requests counted from the follow-up date; later requests copy more senior staff.
 
-    Requests after the last step repeat that step's ``next_request`` clock.
+    A round of requests runs until the department answers with one of ``answered_by`` (a new timeline or a
+    reopening starts a new round too); ``new_round`` says how the next round counts. Requests after the last
+    step repeat that step's ``next_request`` clock. ``message`` is the request's text when nobody writes one.
     """
 
     rule: str
     first_request: str
     steps: tuple[EscalationStep, ...]
+    answered_by: frozenset[str] = frozenset(ANSWERS)
+    new_round: str = "restart"
+    message: str = DEFAULT_REQUEST_MESSAGE
+
+    def answers(self, update: str) -> bool:
+        """Whether recording ``update`` answers the pending request and ends the round."""
+        return update in self.answered_by
 
     def step(self, request: int) -> EscalationStep:
         """The step governing request number ``request`` (1-based); past the ladder, the last step."""
@@ -188,9 +217,28 @@ class EscalationLadder:
         return tuple(roles)
 
 
+# Why a case's clocks may pause: the city waits on someone else. A profile names those it allows.
+PAUSE_REASONS = {
+    "resident": "waiting on the resident (information, photos, a decision)",
+    "access": "waiting for access to the property",
+    "other_agency": "waiting on another agency or a utility",
+    "contractor": "waiting on a contractor or a supplier",
+    "season": "waiting for the season or the weather the work needs",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PausePolicy:
+    """When a case's clocks may pause and for how long before Customer Care is told it is paused too long."""
+
+    reasons: tuple[str, ...]
+    longest: ClockRule
+
+
 # Where a document is silent, DESIGN.md's product defaults apply.
 DEFAULT_FOLLOW_UP = ClockRule(ClockKind.CALENDAR, 14, unit="days", roll="forward")
 DEFAULT_TIMELINE_NOTICE = ClockRule(ClockKind.CALENDAR, 7, unit="days", roll="backward", before=True)
+DEFAULT_PAUSES = PausePolicy(("resident",), ClockRule(ClockKind.BUSINESS_DAYS, 10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +278,7 @@ class Profile:
     escalation: EscalationLadder | None = None
     defaults: Defaults = field(default_factory=Defaults)
     emergency: Emergency | None = None
+    pauses: PausePolicy = DEFAULT_PAUSES
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 

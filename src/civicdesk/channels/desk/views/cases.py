@@ -48,6 +48,12 @@ TRANSITIONS: dict[str, Transition] = {
     "acknowledge": Transition(
         gettext_lazy("Acknowledge"), "cases.acknowledge_case", desk_forms.AcknowledgeForm, gettext_lazy("Acknowledge")
     ),
+    "reply": Transition(
+        gettext_lazy("Record that the resident was answered"),
+        "cases.acknowledge_case",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record answer"),
+    ),
     "item": Transition(
         gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
     ),
@@ -58,7 +64,7 @@ TRANSITIONS: dict[str, Transition] = {
     "follow_up": Transition(
         gettext_lazy("Send a follow-up request to the department"),
         "cases.request_follow_up",
-        desk_forms.EmptyForm,
+        desk_forms.FollowUpForm,
         gettext_lazy("Send follow-up request"),
     ),
     "timeline": Transition(
@@ -74,7 +80,7 @@ TRANSITIONS: dict[str, Transition] = {
         gettext_lazy("Record the expected date"),
     ),
     "pause": Transition(
-        gettext_lazy("Pause the clocks (waiting on the resident)"),
+        gettext_lazy("Pause the clocks (the city waits on someone else)"),
         "cases.record_update",
         desk_forms.PauseForm,
         gettext_lazy("Pause clocks"),
@@ -104,6 +110,7 @@ TRANSITIONS: dict[str, Transition] = {
 DONE_MESSAGES = {
     "update": gettext_lazy("Update recorded."),
     "acknowledge": gettext_lazy("Acknowledgement recorded."),
+    "reply": gettext_lazy("Answer recorded."),
     "item": gettext_lazy("Item added."),
     "complete_item": gettext_lazy("Item marked done."),
     "assign": gettext_lazy("Assignment saved."),
@@ -130,7 +137,7 @@ BADGE_FOR_COMMITMENT = {
 def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
     form_class = TRANSITIONS[action].form
     kwargs: dict[str, Any] = {"prefix": action}
-    if form_class is desk_forms.RouteForm:
+    if form_class in (desk_forms.RouteForm, desk_forms.PauseForm):
         kwargs["jurisdiction"] = case.jurisdiction
     if form_class is desk_forms.AssignForm:
         kwargs["staff"] = selectors.department_staff(case)
@@ -142,7 +149,11 @@ def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
 
 def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
     """The transitions this user's role offers on this case now; the service still has the last word."""
-    states = {c.state for c in commitments if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED)}
+    states = {
+        c.state
+        for c in commitments
+        if c.state in (CommitmentState.PENDING, CommitmentState.PAUSED) and c.purpose != Purpose.PAUSE_LIMIT
+    }
     has_timeline = any(
         c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
         for c in commitments
@@ -330,11 +341,13 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
                 return
             actions.expect_late_answer(case=case, actor=user, expected_by=expected_by, reason=data["reason"])
         case "follow_up":
-            actions.request_follow_up(case=case, actor=user)
+            actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
+        case "reply":
+            actions.reply_to_resident(case=case, actor=user, how=data["how"], note=data["note"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":
-            actions.pause_clocks(case=case, actor=user, reason=data["reason"])
+            actions.pause_clocks(case=case, actor=user, waiting_on=data["waiting_on"], reason=data["reason"])
         case "resume":
             actions.resume_clocks(case=case, actor=user)
         case "duplicate":

@@ -113,3 +113,11 @@ def ago(value: datetime | None, now: datetime) -> str:
     if value is None:
         return ""
     return _("%(days)s days") % {"days": max(0, (now - value).days)}
+
+
+@register.filter
+def waiting_on_label(value: str) -> str:
+    """What a paused case waits on, in the reader's language."""
+    from civicdesk.domain.cases.standing.labels import pause_reason_label
+
+    return pause_reason_label(value)

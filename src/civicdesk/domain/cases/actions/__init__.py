@@ -16,6 +16,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
 | :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
 | :mod:`.answers` | ``expect_late_answer`` (PK-MAIL-INTERIM) |
+| :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident) |
 | :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
 | :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
@@ -31,6 +32,7 @@ from civicdesk.domain.cases.actions import (
     escalation,
     intake,
     recompute,
+    replies,
     routing,
     updates,
 )
@@ -52,6 +54,7 @@ from civicdesk.domain.cases.actions.intake import (
     missing_complaint_details,
 )
 from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
+from civicdesk.domain.cases.actions.replies import REPLY_WAYS, reply_to_resident
 from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
 from civicdesk.domain.cases.actions.updates import (
     UPDATE_ACTIONS,
@@ -65,6 +68,7 @@ from civicdesk.domain.cases.actions.updates import (
 
 __all__ = [
     "DETAIL_NAMES",
+    "REPLY_WAYS",
     "UPDATE_ACTIONS",
     "ContactDetails",
     "Idempotency",
@@ -93,6 +97,8 @@ __all__ = [
     "record_update",
     "redirect_case",
     "reopen_case",
+    "replies",
+    "reply_to_resident",
     "request_follow_up",
     "resume_clocks",
     "route_case",

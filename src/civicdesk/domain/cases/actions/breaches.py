@@ -63,3 +63,37 @@ def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitmen
         ),
         dedupe=f"notice:{commitment.pk}",
     )
+
+
+def record_paused_too_long(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
+    """The case has been paused longer than the profile allows: journal it and tell Customer Care.
+
+    The case stays overdue until its clocks run again, so a pause cannot silence the PK-ESC ladder for good.
+    """
+    journal.append(
+        work=work,
+        case=case,
+        action=Action.PAUSED_TOO_LONG,
+        actor=None,
+        actor_label=SWEEP,
+        data={
+            "since": case.paused_since.isoformat() if case.paused_since else None,
+            "waiting_on": case.pause_reason,
+            "paused_by": case.paused_by.get_username() if case.paused_by else None,
+            "longest_until": commitment.due_at.isoformat(),
+        },
+    )
+    who = (case.paused_by.get_full_name() or case.paused_by.get_username()) if case.paused_by else "Staff"
+    since = case.paused_since.isoformat() if case.paused_since else "an unknown date"
+    notifications.to_customer_care(
+        work=work,
+        case=case,
+        kind="paused_too_long",
+        rule=commitment.standard,
+        subject=f"Case {case.reference} has been paused too long",
+        body=(
+            f"{who} paused the clocks of case {case.reference} on {since} (waiting on: {case.pause_reason}). "
+            f"The longest pause allowed ended at {commitment.due_at.isoformat()}: follow it up with the department."
+        ),
+        dedupe=f"paused-too-long:{commitment.pk}",
+    )

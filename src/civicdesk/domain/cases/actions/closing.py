@@ -1,6 +1,8 @@
 """Ending a case and opening it again: close, reopen, duplicates (PK-CLOSE, PK-COUNCIL, PK-OMB).
 
-A case closes only when every item and every commitment is done; a closed
+A case closes only when every item and every commitment is done, the agreed
+work recorded as done (closing does not complete it); every path that ends a
+case (closing, redirecting, linking a duplicate) checks PK-COUNCIL; a closed
 complaint always carries the Ombudsman information; cases with Mayor,
 Council or CAO involvement are closed and reopened only by Customer Care.
 """
@@ -19,8 +21,9 @@ from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.domain.staff.models import User
 
-# Commitments that end with the case rather than keeping it open.
-CLOSING_ENDS = (Purpose.COMPLETE, Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE)
+# Commitments that end with the case rather than keeping it open: Customer Care's reminders. The agreed
+# completion is not among them: work only scheduled is not done (PK-CLOSE), staff record it done first.
+CLOSING_ENDS = (Purpose.FOLLOW_UP, Purpose.TIMELINE_NOTICE, Purpose.PAUSE_LIMIT)
 
 
 def close_case(*, case: Case, actor: User | None, note: str, resolution: str = Resolution.RESOLVED) -> Case:
@@ -36,28 +39,35 @@ def close_case(*, case: Case, actor: User | None, note: str, resolution: str = R
         case = work.lock_case(case)
         require(actor, "cases.close_case", case, rule="PK-CLOSE")
         require_open(case, "close it again")
-        _require_council_rights(case, actor, "closed")
-        open_items = list(case.items.filter(done_at__isnull=True).order_by("pk"))
-        # Closing is the completion: it meets the agreed timeline (late if already missed);
-        # follow-ups and notices simply end. Everything else owed must be done first.
-        owed = [c for c in clocks.still_owed(work=work, case=case) if c.purpose not in CLOSING_ENDS]
-        if open_items or owed:
-            raise TransitionRefused(
-                "the case has open items or commitments; it cannot be closed until every one is done",
-                rule="PK-CLOSE",
-                code="open_items",
-                details={
-                    "items": [{"id": i.pk, "description": i.description} for i in open_items],
-                    "commitments": [
-                        {"standard": c.standard, "purpose": c.purpose, "due_at": c.due_at.isoformat(), "state": c.state}
-                        for c in owed
-                    ],
-                },
-            )
-        clocks.meet(work=work, case=case, purposes=[Purpose.COMPLETE], at=work.now)
+        require_closable(work=work, case=case, actor=actor, commitments=True)
         clocks.cancel(work=work, case=case)  # follow-ups and notices end with the case
         record_closure(work=work, case=case, actor=actor, actor_label=None, resolution=resolution, note=note.strip())
         return case
+
+
+def require_closable(*, work: UnitOfWork, case: Case, actor: User | None, commitments: bool) -> None:
+    """PK-COUNCIL, PK-CLOSE: refuse to end a case, by any path, that its actor may not close or that is not done.
+
+    Every item must be done; with ``commitments``, everything owed too (the agreed completion included) except
+    Customer Care's own reminders. Redirecting and linking a duplicate check the items only: what the city owed
+    there ends with the matter going elsewhere, or is owed on the parent case.
+    """
+    _require_council_rights(case, actor, "closed")
+    open_items = list(case.items.filter(done_at__isnull=True).order_by("pk"))
+    owed = [c for c in clocks.still_owed(work=work, case=case) if c.purpose not in CLOSING_ENDS] if commitments else []
+    if open_items or owed:
+        raise TransitionRefused(
+            "the case has open items or commitments; it cannot be closed until every one is done",
+            rule="PK-CLOSE",
+            code="open_items",
+            details={
+                "items": [{"id": i.pk, "description": i.description} for i in open_items],
+                "commitments": [
+                    {"standard": c.standard, "purpose": c.purpose, "due_at": c.due_at.isoformat(), "state": c.state}
+                    for c in owed
+                ],
+            },
+        )
 
 
 def record_closure(
@@ -145,6 +155,7 @@ def link_duplicate(*, case: Case, actor: User | None, parent: Case) -> Case:
         require(actor, "cases.close_case", case)
         require(actor, "cases.view_case", parent)
         require_open(case, "link it")
+        require_closable(work=work, case=case, actor=actor, commitments=False)
         if parent.parent_id is not None:
             raise InvalidInput(
                 f"{parent.reference} is itself a duplicate; link to {parent.parent.reference if parent.parent else 'its parent'}",

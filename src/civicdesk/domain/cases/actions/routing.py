@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from civicdesk.domain.cases import clocks, journal, notifications
 from civicdesk.domain.cases.access import require
-from civicdesk.domain.cases.actions.closing import record_closure
+from civicdesk.domain.cases.actions.closing import record_closure, require_closable
 from civicdesk.domain.cases.actions.common import require_open
 from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, Purpose, Resolution
@@ -139,6 +139,7 @@ def redirect_case(*, case: Case, actor: User | None, reason: str, redirect_to: s
         case = work.lock_case(case)
         require(actor, "cases.close_case", case)
         require_open(case, "redirect it")
+        require_closable(work=work, case=case, actor=actor, commitments=False)
         case.redirect_to = redirect_to.strip()
         work.touch(case, "redirect_to")
         clocks.cancel(work=work, case=case)

@@ -1,7 +1,10 @@
 """What the department records on a case: updates, its timeline, the items to be done, pauses (PK-UPDATE, PK-MISS).
 
-Any update answers Customer Care's pending follow-up; the next follow-up is
-then due on the agreed date, or after the profile's default period.
+An update the profile's ladder names in ``answered_by`` (Pickering: the
+inspection, the action and its timeline, the resident advised, a new
+timeline) answers Customer Care's pending follow-up; the next follow-up is
+then due on the agreed date, or after the profile's default period, and a new
+round of the PK-ESC ladder begins.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ UPDATE_ACTIONS = {
     "inspected": Action.INSPECTED,
     "action_planned": Action.ACTION_PLANNED,
     "resident_advised": Action.RESIDENT_ADVISED,
+    "work_done": Action.WORK_DONE,
     "note": Action.NOTE,
 }
 
@@ -27,12 +31,14 @@ UPDATE_ACTIONS = {
 def record_update(
     *, case: Case, actor: User | None, update: str, note: str, timeline: datetime | None = None, public: bool = False
 ) -> Case:
-    """PK-UPDATE: the department records inspection done, the action and its timeline, or that the resident was told.
+    """PK-UPDATE: the department records inspection done, the action and its timeline, the work done, or that the
+    resident was told.
 
-    Any update answers the pending follow-up (PK-FOLLOW / PK-ESC); an
+    An update the ladder's ``answered_by`` names answers the pending follow-up (PK-FOLLOW / PK-ESC); an
     inspection meets PK-HAZARD; an action plan with a timeline becomes the
     case's completion commitment with its PK-MISS notice a week before;
-    advising the resident meets the reply standards.
+    advising the resident meets the reply standards; only the work done meets the agreed timeline (PK-CLOSE: a
+    tree on the pruning list is not pruned), and the week-before notice is no longer owed once it is.
     """
     if update not in UPDATE_ACTIONS:
         raise InvalidInput(f"unknown update {update!r}; expected one of {', '.join(UPDATE_ACTIONS)}", field="update")
@@ -50,11 +56,23 @@ def record_update(
         require_open(case, "record an update")
         if timeline is not None and timeline <= work.now:
             raise InvalidInput("the timeline must be in the future", field="timeline")
-        purposes = [Purpose.FOLLOW_UP]
+        ladder = clocks.profile_for(case.jurisdiction).escalation
+        answers = ladder is None or ladder.answers(update)  # the profile says which updates answer Customer Care
+        purposes = [Purpose.FOLLOW_UP] if answers else []
         if update == "inspected":
             purposes.append(Purpose.INSPECT)
         if update == "resident_advised":
             purposes += [Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK, Purpose.ACKNOWLEDGE]
+        if update == "work_done":
+            if not work.open_commitments(case, [Purpose.COMPLETE]):
+                raise TransitionRefused(
+                    "the case has no agreed timeline to complete; record the action and its timeline first",
+                    field="update",
+                    rule="PK-CLOSE",
+                    code="no_change",
+                )
+            purposes.append(Purpose.COMPLETE)
+            clocks.cancel(work=work, case=case, purposes=[Purpose.TIMELINE_NOTICE])  # nothing left to slip
         met = clocks.meet(work=work, case=case, purposes=purposes, at=work.now)
         if update == "action_planned" and timeline is not None:
             if work.open_commitments(case, [Purpose.COMPLETE]):
@@ -74,9 +92,14 @@ def record_update(
             actor=actor,
             note=note.strip(),
             public=public or update == "resident_advised",
-            data={"met": [c.standard for c in met], "timeline": timeline.isoformat() if timeline else None},
+            data={
+                "met": [c.standard for c in met],
+                "timeline": timeline.isoformat() if timeline else None,
+                "answers_follow_up": answers,
+            },
         )
-        schedule_next_follow_up(work=work, case=case, after=timeline)
+        if answers:
+            schedule_next_follow_up(work=work, case=case, after=timeline)
         return case
 
 
@@ -98,12 +121,15 @@ def _set_timeline(work: UnitOfWork, case: Case, timeline: datetime) -> None:
 def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | None) -> None:
     """PK-FOLLOW: Customer Care follows up again on the agreed date (``after``), else after the default period.
 
-    Nothing is scheduled while a follow-up is already pending or before the case has a department;
-    a new follow-up restarts the PK-ESC ladder at its first request.
+    Nothing is scheduled while a follow-up is already pending or before the case has a department. Otherwise a
+    new round of the PK-ESC ladder begins: its requests count from 1 again, or on from the step reached, as the
+    profile's ``new_round`` says; request numbers run on either way.
     """
     if work.open_commitments(case, [Purpose.FOLLOW_UP]) or case.department_id is None:
         return
     profile = clocks.profile_for(case.jurisdiction)
+    carry_on = profile.escalation is not None and profile.escalation.new_round == "continue"
+    step = case.follow_up_requests if carry_on else 0
     if after is not None:
         clocks.fixed_clock(
             work=work,
@@ -112,7 +138,7 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             rule=profile.defaults.follow_up_rule or "PK-FOLLOW",
             due_at=after,
             reason="follow up on the agreed date",
-            sequence=1,
+            sequence=step + 1,
         )
     elif profile.defaults.follow_up_rule:
         clocks.start_clock(
@@ -121,10 +147,14 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             purpose=Purpose.FOLLOW_UP,
             standard_id=profile.defaults.follow_up_rule,
             start=work.now,
-            sequence=1,
+            sequence=step + 1,
         )
-    case.follow_up_requests = 0
-    work.touch(case, "follow_up_requests")
+    else:
+        return
+    if case.follow_up_requests:  # a round that sent no request is not counted as one
+        case.follow_up_round += 1
+    case.follow_up_requests = step
+    work.touch(case, "follow_up_requests", "follow_up_round")
 
 
 def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reason: str) -> Case:
@@ -143,7 +173,10 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             raise InvalidInput("the new timeline must be in the future", field="timeline", rule="PK-MISS")
         old = clocks.cancel(work=work, case=case, purposes=[Purpose.COMPLETE])
         clocks.meet(work=work, case=case, purposes=[Purpose.TIMELINE_NOTICE], at=work.now)  # the resident is told now
-        clocks.cancel(work=work, case=case, purposes=[Purpose.FOLLOW_UP])
+        ladder = clocks.profile_for(case.jurisdiction).escalation
+        answers = ladder is None or ladder.answers("timeline_changed")
+        if answers:
+            clocks.meet(work=work, case=case, purposes=[Purpose.FOLLOW_UP], at=work.now)
         _set_timeline(work, case, timeline)
         case.public_note = reason.strip()
         work.touch(case, "public_note")
@@ -165,7 +198,8 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             body=f"{reason.strip()}\n\nThe new anticipated completion date is {local:%A %d %B %Y}.",
             dedupe=None,
         )
-        schedule_next_follow_up(work=work, case=case, after=timeline)
+        if answers:
+            schedule_next_follow_up(work=work, case=case, after=timeline)
         return case
 
 
@@ -211,10 +245,19 @@ def complete_item(*, item: CaseItem, actor: User | None, note: str = "") -> Case
         return item
 
 
-def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
-    """Waiting on the resident: paused time does not count against the standards."""
+def pause_clocks(*, case: Case, actor: User | None, waiting_on: str, reason: str) -> Case:
+    """The city waits on someone else (one of the profile's reasons): paused time does not count.
+
+    Who paused, since when and why is kept on the case for the queues. The longest pause the profile allows
+    runs as a clock of its own: when it passes, the sweep tells Customer Care and the case shows overdue
+    until its clocks run again, so a pause never silences the PK-ESC ladder for good.
+    """
+    policy = clocks.profile_for(case.jurisdiction).pauses
+    if waiting_on not in policy.reasons:
+        raise InvalidInput(f"choose what the case waits on: one of {', '.join(policy.reasons)}", field="waiting_on")
     if not reason.strip():
         raise InvalidInput("say what the city is waiting for", field="reason")
+    check_length(CaseItem, "description", reason.strip(), "reason")
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.record_update", case)
@@ -222,20 +265,26 @@ def pause_clocks(*, case: Case, actor: User | None, reason: str) -> Case:
         paused = clocks.pause(work=work, case=case, at=work.now)
         if not paused:
             raise TransitionRefused("no running clock to pause", code="no_change")
-        work.touch(case)
+        limit = clocks.pause_limit(work=work, case=case, at=work.now, policy=policy)
+        case.paused_since, case.paused_by, case.pause_reason = work.now, actor, waiting_on
+        work.touch(case, "paused_since", "paused_by", "pause_reason")
         journal.append(
             work=work,
             case=case,
             action=Action.PAUSED,
             actor=actor,
             note=reason.strip(),
-            data={"standards": [c.standard for c in paused]},
+            data={
+                "waiting_on": waiting_on,
+                "standards": [c.standard for c in paused],
+                "longest_until": limit.due_at.isoformat(),
+            },
         )
         return case
 
 
 def resume_clocks(*, case: Case, actor: User | None) -> Case:
-    """The resident answered: paused clocks run again, their due dates moved by the paused business time."""
+    """The wait is over: paused clocks run again (see :func:`clocks.resume` for which dates move)."""
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.record_update", case)
@@ -243,12 +292,18 @@ def resume_clocks(*, case: Case, actor: User | None) -> Case:
         resumed = clocks.resume(work=work, case=case, at=work.now)
         if not resumed:
             raise TransitionRefused("no paused clock to resume", code="no_change")
-        work.touch(case)
+        clocks.meet(work=work, case=case, purposes=[Purpose.PAUSE_LIMIT], at=work.now)  # late if paused too long
+        paused_since = case.paused_since
+        case.paused_since, case.paused_by, case.pause_reason = None, None, ""
+        work.touch(case, "paused_since", "paused_by", "pause_reason")
         journal.append(
             work=work,
             case=case,
             action=Action.RESUMED,
             actor=actor,
-            data={c.standard: c.due_at.isoformat() for c in resumed},
+            data={
+                **{c.standard: c.due_at.isoformat() for c in resumed},
+                "paused_since": paused_since.isoformat() if paused_since else None,
+            },
         )
         return case

@@ -35,9 +35,11 @@ from civicdesk.domain.cases.standing.labels import (
     COMMITMENT_STATE_LABELS,
     DETAIL_LABELS,
     NOTICE_WORDS,
+    PAUSE_REASON_LABELS,
     PROMISE_SENTENCES,
     PURPOSE_LABELS,
     STATE_LABELS,
+    pause_reason_label,
     purpose_label,
 )
 from civicdesk.domain.cases.standing.owed import (
@@ -107,6 +109,7 @@ __all__ = [
     "ON_TRACK",
     "OWED_TO_RESIDENT",
     "PAUSED",
+    "PAUSE_REASON_LABELS",
     "PROMISE_ORDER",
     "PROMISE_SENTENCES",
     "PURPOSE_LABELS",
@@ -127,6 +130,7 @@ __all__ = [
     "owed_if_answer_late",
     "owed_on_routing",
     "owed_to_resident",
+    "pause_reason_label",
     "promised_at_intake",
     "purpose_label",
     "ranges",

@@ -31,7 +31,23 @@ PURPOSE_LABELS = {
     Purpose.FOLLOW_UP: _("Department update by the follow-up date"),
     Purpose.COMPLETE: _("Complete by the agreed timeline"),
     Purpose.TIMELINE_NOTICE: _("Tell the resident if the timeline will slip"),
+    Purpose.PAUSE_LIMIT: _("Resume the clocks before the longest pause ends"),
 }
+
+# What a paused case waits on: the reasons a profile may allow (engines.standards.model.PAUSE_REASONS).
+PAUSE_REASON_LABELS = {
+    "resident": _("Waiting on the resident"),
+    "access": _("Waiting for access to the property"),
+    "other_agency": _("Waiting on another agency or a utility"),
+    "contractor": _("Waiting on a contractor or a supplier"),
+    "season": _("Waiting for the season or the weather"),
+}
+
+
+def pause_reason_label(reason: str) -> str:
+    """What a paused case waits on, in the reader's language (an unknown reason as stored)."""
+    return str(PAUSE_REASON_LABELS.get(reason, reason))
+
 
 # What a caller is told at intake: the standard's clock and the date it gives.
 PROMISE_SENTENCES = {

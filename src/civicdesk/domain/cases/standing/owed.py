@@ -32,7 +32,7 @@ from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, OWED_AFTER_BRE
 
 # What the city owes the resident directly. A missed one is still owed (closing waits for it, PK-CLOSE);
 # a missed follow-up or timeline notice has done its work by starting the ladder or the notice.
-# The same tuple the clock summary's ``owed_since`` counts (models.OWED_AFTER_BREACH), so lists and cases agree.
+# The clock summary's ``owed_since`` counts these and a pause held too long (models.OVERDUE_AFTER_BREACH).
 OWED_TO_RESIDENT = OWED_AFTER_BREACH
 
 

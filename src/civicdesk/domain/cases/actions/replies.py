@@ -1,0 +1,67 @@
+"""Customer Care answers the resident itself: a call returned, an email or letter sent, advice given (PK-CALLBACK).
+
+A voicemail or an emailed inquiry is often answered by the CSR who picks it
+up. Recording how the resident was answered meets what the case owes them
+(the call-back, the answer, the interim reply, the acknowledgement), so the
+CSR can close it. It is not the department's update: a pending follow-up
+request stays pending (PK-FOLLOW).
+"""
+
+from __future__ import annotations
+
+from civicdesk.domain.cases import clocks, journal, notifications
+from civicdesk.domain.cases.access import require
+from civicdesk.domain.cases.actions.common import require_open
+from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
+from civicdesk.domain.cases.models import Action, Case, Purpose
+from civicdesk.domain.cases.unit_of_work import UnitOfWork
+from civicdesk.domain.staff.models import User
+
+# How the resident was answered; the journal keeps it, the desk and the API offer these.
+REPLY_WAYS = ("call_returned", "phone", "email", "letter", "in_person")
+ANSWERED = (Purpose.CALLBACK, Purpose.RESPOND, Purpose.INTERIM, Purpose.ACKNOWLEDGE)
+
+
+def reply_to_resident(*, case: Case, actor: User | None, how: str, note: str) -> Case:
+    """PK-CALLBACK, PK-EMAIL-ANSWER, PK-MAIL-ANSWER: the resident was answered ``how``; ``note`` says what they were told.
+
+    An emailed answer is sent to the resident with the note as its text. Refused when nothing is owed to the
+    resident on the case, so the journal never claims an answer that answered nothing.
+    """
+    if how not in REPLY_WAYS:
+        raise InvalidInput(f"say how the resident was answered: one of {', '.join(REPLY_WAYS)}", field="how")
+    if not note.strip():
+        raise InvalidInput("say what the resident was told", field="note")
+    with UnitOfWork.atomic() as work:
+        case = work.lock_case(case)
+        require(actor, "cases.acknowledge_case", case)
+        require_open(case, "record a reply")
+        met = clocks.meet(work=work, case=case, purposes=ANSWERED, at=work.now)
+        if not met:
+            raise TransitionRefused(
+                "nothing is owed to the resident on this case; record the contact as a note instead",
+                field="how",
+                code="no_change",
+            )
+        case.acknowledged_at = case.acknowledged_at or work.now
+        case.public_note = note.strip()
+        work.touch(case, "acknowledged_at", "public_note")
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.RESIDENT_ADVISED,
+            actor=actor,
+            note=note.strip(),
+            public=True,
+            data={"how": how, "met": [c.standard for c in met], "by": "customer_care"},
+        )
+        if how == "email":
+            notifications.to_resident(
+                work=work,
+                case=case,
+                kind="reply",
+                subject=f"About your request {case.reference}",
+                body=note.strip(),
+                dedupe=None,
+            )
+        return case
