@@ -86,6 +86,7 @@ TRANSITIONS = {
     "close": ["note", "resolution"],
     "reopen": ["reason"],
     "replies": ["how", "note"],
+    "timeline-notice": ["how", "note"],
     "follow-up-requests": ["message", "reason"],
 }
 

@@ -20,6 +20,7 @@ PATHS = {
             "updates",
             "timeline",
             "answer-expected",
+            "timeline-notice",
             "follow-up-requests",
             "items",
             "pause",

@@ -58,6 +58,16 @@ def _letter(make_case: Any, case: Any) -> dict[str, Any]:
     return {"ref": make_case("POTHOLE", kind="service_request", channel="letter").reference}
 
 
+def _planned(make_case: Any, case: Any) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from civicdesk.platform import timesource
+
+    timeline = timesource.now() + timedelta(days=21)
+    actions.record_update(case=case, actor=None, update="action_planned", note="Crew booked.", timeline=timeline)
+    return {}
+
+
 def _closable(make_case: Any, case: Any) -> dict[str, Any]:
     actions.record_update(case=case, actor=None, update="inspected", note="Inspected.")
     actions.record_update(case=case, actor=None, update="resident_advised", note="Filled; resident told.")
@@ -118,6 +128,14 @@ ENDPOINTS = [
         "/cases/{ref}/follow-up-requests",
         FOLLOW_UP,
         {"message": "Any news on the pothole?", "reason": "the resident called again"},  # before the follow-up date
+    ),
+    Endpoint(
+        "timeline-notice",
+        "POST",
+        "/cases/{ref}/timeline-notice",
+        DEPARTMENT_WORK,
+        {"how": "phone", "note": "The patching date holds."},
+        _planned,
     ),
     Endpoint("items", "POST", "/cases/{ref}/items", created(DEPARTMENT_WORK), {"description": "Fill the pothole"}),
     Endpoint("item-done", "POST", "/cases/{ref}/items/{item}/done", DEPARTMENT_WORK, {"note": "done"}, _with_item),

@@ -315,7 +315,8 @@ def _summary_in_step(case) -> None:
     owed = [
         c.due_at
         for c in stored.commitments.filter(state=CommitmentState.BREACHED, met_at__isnull=True)
-        if c.purpose in ("acknowledge", "inspect", "respond", "interim", "callback", "complete", "pause_limit")
+        if c.purpose
+        in ("acknowledge", "inspect", "respond", "interim", "callback", "complete", "follow_up", "pause_limit")
     ]
     assert stored.next_due_at == (min(pending) if pending else None)
     assert stored.owed_since == (min(owed) if owed else None)

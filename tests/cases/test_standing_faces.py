@@ -251,7 +251,9 @@ ANCHORS: dict[str, dict[str, tuple[str, datetime | None]]] = {
     "business morning": {
         "new_request": (DUE_SOON, THURSDAY_CLOSE),
         "due_today": (DUE_SOON, TODAY_CLOSE),
-        "completion": (DUE_SOON, COMPLETION),  # its PK-MISS notice is due today; the resident is told the completion
+        # Its timeline was set a week ahead: no week is left to warn in, so no PK-MISS notice is owed and the case
+        # is not at risk at once; the resident is told the completion.
+        "completion": (ON_TRACK, COMPLETION),
         "paused": (PAUSED, None),
         "missed": (BREACHED, None),
         "closed": (NO_CLOCK, None),
@@ -259,12 +261,12 @@ ANCHORS: dict[str, dict[str, tuple[str, datetime | None]]] = {
         "on_track": (ON_TRACK, None),
         "email": (DUE_SOON, THURSDAY_CLOSE),
     },
-    "just before an at-risk edge": {"due_today": (DUE_SOON, TODAY_CLOSE), "completion": (DUE_SOON, COMPLETION)},
-    "at the at-risk edge": {"due_today": (AT_RISK, TODAY_CLOSE), "completion": (AT_RISK, COMPLETION)},
+    "just before an at-risk edge": {"due_today": (DUE_SOON, TODAY_CLOSE), "completion": (ON_TRACK, COMPLETION)},
+    "at the at-risk edge": {"due_today": (AT_RISK, TODAY_CLOSE), "completion": (ON_TRACK, COMPLETION)},
     "holiday weekend": {
         "new_request": (BREACHED, None),  # swept: its acknowledgement was due Thursday
         "due_today": (BREACHED, None),
-        "completion": (ON_TRACK, COMPLETION),  # its notice has fired; the completion is two business days off
+        "completion": (ON_TRACK, COMPLETION),  # the completion is two business days off
         "paused": (PAUSED, None),
         "email": (BREACHED, TUESDAY_CLOSE),  # PK-ACK-1BD missed and still owed; PK-EMAIL-ACK still runs
     },

@@ -331,7 +331,7 @@ def test_outstanding_report_and_its_csv_never_name_the_resident(city, signed_in)
         actor=city.staff("staff.forestry"),
         update="action_planned",
         note="Booked",
-        timeline=NOW + timedelta(days=5),
+        timeline=NOW + timedelta(days=9),  # its PK-MISS notice falls due Thursday 19 November, this week
     )
     client = signed_in("csr.alex")
     page = client.get(reverse("desk:outstanding")).content.decode()

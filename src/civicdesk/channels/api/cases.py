@@ -216,6 +216,19 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> dict[str, A
     return _out(user, case)
 
 
+@router.post(
+    "/{reference}/timeline-notice",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Record that the resident was told the timeline holds (PK-MISS)",
+    description="Meets the week-before notice; a timeline that slips is changed with its reason instead.",
+)
+def timeline_notice(request: HttpRequest, reference: str, payload: ReplyIn) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, "cases.change_timeline")
+    actions.tell_resident_about_timeline(case=case, actor=user, how=payload.how, note=payload.note)
+    return _out(user, case)
+
+
 @router.post("/{reference}/route", response={200: CaseOut, **WRITE_ERRORS}, summary="Route or re-route (PK-ROUTE)")
 def route(request: HttpRequest, reference: str, payload: RouteIn) -> dict[str, Any]:
     user = current_user(request)

@@ -327,7 +327,12 @@ def escalations(user: User, profile: Profile, h: Horizons) -> QuerySet[Case]:
         cases = cases.filter(follow_up_requests__gte=first_copy_step(profile))
     else:
         cases = cases.filter(Exists(FollowUpRequest.objects.filter(case=OuterRef("pk"), copied=user)))
-    first_request = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("number").values("sent_at")[:1]
+    # No update since the round's first request on the ladder (an early reminder is not the follow-up date).
+    first_request = (
+        FollowUpRequest.objects.filter(case=OuterRef("pk"), round=OuterRef("follow_up_round"), step__gte=1)
+        .order_by("number")
+        .values("sent_at")[:1]
+    )
     last_copied = FollowUpRequest.objects.filter(case=OuterRef("pk")).order_by("-number").values("copied_roles")[:1]
     return (
         standing.with_clock_state(cases, h)

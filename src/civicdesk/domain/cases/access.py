@@ -24,7 +24,10 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
             return Case.objects.none()
         cases = cases.filter(jurisdiction_id=user.jurisdiction_id)
     if not user.has_perm("cases.view_all_departments"):
-        cases = cases.filter(Q(department_id__in=departments_of(user)) | Q(assignee=user))
+        departments = departments_of(user)
+        # Customer Care's own supervisors and directors follow up every department's cases (PK-FOLLOW).
+        if not Department.objects.filter(pk__in=departments, customer_care=True).exists():
+            cases = cases.filter(Q(department_id__in=departments) | Q(assignee=user))
     return cases
 
 

@@ -236,10 +236,10 @@ OWED_AFTER_BREACH = (
     Purpose.CALLBACK,
     Purpose.COMPLETE,
 )
-# Overdue on the queues once breached: what is still owed, and a pause that has lasted longer than the profile
-# allows (the case shows overdue until its clocks run again). The longest-pause clock is never a date told to
-# the resident, and while it runs the case shows paused.
-OVERDUE_AFTER_BREACH = (*OWED_AFTER_BREACH, Purpose.PAUSE_LIMIT)
+# Overdue on the queues once breached: what is still owed to the resident, the department's update after a
+# missed follow-up date (until it comes: PK-ESC), and a pause held longer than the profile allows (until the
+# clocks run again). Neither of the last two is a date told to the resident, nor keeps the case from closing.
+OVERDUE_AFTER_BREACH = (*OWED_AFTER_BREACH, Purpose.FOLLOW_UP, Purpose.PAUSE_LIMIT)
 
 
 class Commitment(models.Model):

@@ -52,7 +52,7 @@ class JurisdictionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Department)
 class DepartmentAdmin(JurisdictionScopedAdmin):
-    list_display = ["name", "code", "director", "jurisdiction", "active"]
+    list_display = ["name", "code", "director", "jurisdiction", "active", "customer_care"]
     list_filter = ["jurisdiction", "active"]
     search_fields = ["name", "code"]
     list_select_related = ["director", "jurisdiction"]

@@ -121,6 +121,14 @@ class Department(models.Model):
     )
     email = models.EmailField(_("department mailbox"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    customer_care = models.BooleanField(
+        _("Customer Care"),
+        default=False,
+        help_text=_(
+            "The city's Customer Care: its supervisors and directors read every department's cases, as its "
+            "representatives do, to follow them up (PK-FOLLOW, PK-REPORT)."
+        ),
+    )
 
     class Meta:
         ordering = ["jurisdiction", "name"]

@@ -53,12 +53,14 @@ class DueDate:
     received_outside_hours: bool
     skipped: tuple[SkippedDay, ...]
     paused: tuple[Pause, ...] = ()
+    anchor: str = "received"  # what ``received_at`` is: the event the standard's clock starts from (ANCHORS)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "standard": self.standard,
             "due_at": self.due_at.isoformat(),
             "received_at": self.received_at.isoformat(),
+            "anchor": self.anchor,
             "started_at": self.started_at.isoformat(),
             "received_outside_hours": self.received_outside_hours,
             "clock": {"kind": self.clock.kind.value, "target": self.clock.target, "describe": self.clock.describe()},
@@ -70,7 +72,9 @@ class DueDate:
     def explain(self) -> list[str]:
         """Clerk-readable lines: target, receipt, clock start, skipped days."""
         lines = [f"{self.standard}: {self.clock.describe()}"]
-        received = f"received {self.received_at.isoformat()} ({self.received_at:%A})"
+        # The clock's start is named as what it is: a PK-MISS notice counts back from the anticipated completion.
+        event = ANCHOR_WORDS.get(self.anchor, self.anchor.replace("_", " "))
+        received = f"{event} {self.received_at.isoformat()} ({self.received_at:%A})"
         if self.clock.kind is ClockKind.BUSINESS_DAYS:
             received += ", day 0"
         if self.received_outside_hours:
@@ -84,6 +88,18 @@ class DueDate:
         lines.append(f"due {self.due_at.isoformat()} ({self.due_at:%A %d %B %Y %H:%M %Z})")
         lines.append(f"calendar version {self.calendar_version}")
         return lines
+
+
+ANCHOR_WORDS = {
+    "received": "received",
+    "routed": "routed",
+    "anticipated_completion": "anticipated completion",
+    "call_offered": "call offered",
+    "placed_on_hold": "put on hold",
+    "arrived": "arrived",
+    "day_opens": "office opened",
+    "absence_starts": "absence starts",
+}
 
 
 def _closed(calendar: BusinessCalendar, first: date, last: date) -> list[SkippedDay]:
@@ -118,6 +134,7 @@ def explain_clock(
     pauses: Sequence[Pause] = (),
     *,
     standard: str = "",
+    anchor: str = "received",
 ) -> DueDate:
     """Apply a clock rule and explain the result (``due`` for a standard; the ladder for its steps)."""
     require_aware(start, "start")
@@ -159,6 +176,7 @@ def explain_clock(
         received_outside_hours=outside,
         skipped=tuple(skipped),
         paused=pauses,
+        anchor=anchor,
     )
 
 
@@ -174,7 +192,7 @@ def _deadline(profile: Profile, standard_id: str) -> Standard:
 def due(profile: Profile, standard_id: str, start: datetime, pauses: Sequence[Pause] = ()) -> DueDate:
     """When ``standard_id`` falls due for a clock started at ``start`` (paused over ``pauses``), explained."""
     standard = _deadline(profile, standard_id)
-    return explain_clock(profile.calendar, standard.clock, start, pauses, standard=standard.id)
+    return explain_clock(profile.calendar, standard.clock, start, pauses, standard=standard.id, anchor=standard.starts)
 
 
 def due_many(

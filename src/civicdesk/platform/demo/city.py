@@ -291,7 +291,14 @@ def load_demo_city() -> list[DemoAccount]:
     divisions: dict[str, Division] = {}
     for code, (name, director, mailbox, department_divisions) in DEPARTMENTS.items():
         department, _ = Department.objects.update_or_create(
-            jurisdiction=city, code=code, defaults={"name": name, "director": users[director], "email": mailbox}
+            jurisdiction=city,
+            code=code,
+            defaults={
+                "name": name,
+                "director": users[director],
+                "email": mailbox,
+                "customer_care": code == "customer-care",
+            },
         )
         departments[code] = department
         for division_code, (division_name, supervisor) in department_divisions.items():

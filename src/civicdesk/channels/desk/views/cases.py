@@ -54,6 +54,12 @@ TRANSITIONS: dict[str, Transition] = {
         desk_forms.ReplyForm,
         gettext_lazy("Record answer"),
     ),
+    "timeline_notice": Transition(
+        gettext_lazy("Tell the resident the timeline holds (PK-MISS)"),
+        "cases.change_timeline",
+        desk_forms.ReplyForm,
+        gettext_lazy("Record the notice"),
+    ),
     "item": Transition(
         gettext_lazy("Add an item to be done"), "cases.record_update", desk_forms.ItemForm, gettext_lazy("Add item")
     ),
@@ -111,6 +117,7 @@ DONE_MESSAGES = {
     "update": gettext_lazy("Update recorded."),
     "acknowledge": gettext_lazy("Acknowledgement recorded."),
     "reply": gettext_lazy("Answer recorded."),
+    "timeline_notice": gettext_lazy("Notice recorded: the resident was told the timeline holds."),
     "item": gettext_lazy("Item added."),
     "complete_item": gettext_lazy("Item marked done."),
     "assign": gettext_lazy("Assignment saved."),
@@ -132,6 +139,30 @@ BADGE_FOR_COMMITMENT = {
     CommitmentState.BREACHED: "breached",
     CommitmentState.CANCELLED: "cancelled",
 }
+
+
+def live_commitments(commitments: list[Any]) -> set[int]:
+    """The rows the case's commitments table shows; the others fold into its history.
+
+    Shown: what is owed now and what was met or missed, with one row for the ladder: the next follow-up date
+    and the first one missed this round (the date the department's update is owed since). Folded: the dates the
+    ladder and timeline changes superseded, the follow-up dates already answered, the round's later misses.
+    """
+    live: set[int] = set()
+    first_missed = None
+    for c in commitments:
+        if c.state == CommitmentState.CANCELLED:
+            continue
+        if c.purpose == Purpose.FOLLOW_UP:
+            if c.state == CommitmentState.MET:
+                continue
+            if c.state == CommitmentState.BREACHED:
+                first_missed = first_missed if first_missed is not None else id(c)
+                continue
+        live.add(id(c))
+    if first_missed is not None:
+        live.add(first_missed)
+    return live
 
 
 def _form_for(action: str, case: Case, data: Any = None) -> forms.Form:
@@ -172,6 +203,11 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
             continue
         if action == "answer_late" and (not late_owes or all(s in started for s in late_owes)):
             continue
+        if action == "timeline_notice" and not any(
+            c.purpose == Purpose.TIMELINE_NOTICE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
+            for c in commitments
+        ):
+            continue
         if action == "pause" and CommitmentState.PENDING not in states:
             continue
         if action == "resume" and CommitmentState.PAUSED not in states:
@@ -209,6 +245,7 @@ def _render_case(
         form = failed_form if action == failed and failed_form is not None else _form_for(action, case)
         transition = TRANSITIONS[action]
         action_forms.append({"action": action, "title": transition.title, "button": transition.button, "form": form})
+    live = live_commitments(commitments)
     rows = [
         {
             "commitment": c,
@@ -216,6 +253,7 @@ def _render_case(
             "state": standing.COMMITMENT_STATE_LABELS.get(CommitmentState(c.state), c.state),
             "badge": BADGE_FOR_COMMITMENT.get(CommitmentState(c.state), "none"),
             "lines": (c.explanation or {}).get("lines", []) if isinstance(c.explanation, dict) else [],
+            "live": id(c) in live,
         }
         for c in commitments
     ]
@@ -231,7 +269,8 @@ def _render_case(
             "expected": stands.expected,
             "show_contact": show_contact,
             "contact": case.contact if show_contact else None,
-            "commitments": rows,
+            "commitments": [row for row in rows if row["live"]],
+            "commitment_history": [row for row in rows if not row["live"]],
             "items": list(case.items.all()),
             "journal": selectors.journal_of(case),
             "follow_ups": selectors.follow_ups_of(case),
@@ -344,6 +383,8 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
             actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
         case "reply":
             actions.reply_to_resident(case=case, actor=user, how=data["how"], note=data["note"])
+        case "timeline_notice":
+            actions.tell_resident_about_timeline(case=case, actor=user, how=data["how"], note=data["note"])
         case "item":
             actions.add_item(case=case, actor=user, description=data["description"])
         case "pause":

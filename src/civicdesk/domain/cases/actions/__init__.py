@@ -16,7 +16,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
 | :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
 | :mod:`.answers` | ``expect_late_answer`` (PK-MAIL-INTERIM) |
-| :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident) |
+| :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident), ``tell_resident_about_timeline`` (PK-MISS) |
 | :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
 | :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
@@ -54,7 +54,7 @@ from civicdesk.domain.cases.actions.intake import (
     missing_complaint_details,
 )
 from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
-from civicdesk.domain.cases.actions.replies import REPLY_WAYS, reply_to_resident
+from civicdesk.domain.cases.actions.replies import REPLY_WAYS, reply_to_resident, tell_resident_about_timeline
 from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
 from civicdesk.domain.cases.actions.updates import (
     UPDATE_ACTIONS,
@@ -103,5 +103,6 @@ __all__ = [
     "resume_clocks",
     "route_case",
     "routing",
+    "tell_resident_about_timeline",
     "updates",
 ]

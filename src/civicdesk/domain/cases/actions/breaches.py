@@ -1,4 +1,4 @@
-"""What the sweep records when a clock falls due: a missed standard, or the PK-MISS timeline notice.
+"""What the sweep records when a clock falls due: a missed standard, a missed PK-MISS notice, a pause held too long.
 
 Both work in the sweep's unit of work, on a clock it has claimed: the
 journal says what happened and the responsible staff are told, in business
@@ -36,10 +36,11 @@ def record_breach(*, work: UnitOfWork, case: Case, commitment: Commitment) -> No
 
 
 def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitment) -> None:
-    """PK-MISS: a week before the anticipated completion, ask staff to tell the resident now if it will slip."""
-    commitment.state = CommitmentState.MET
-    commitment.met_at = work.now
-    work.change_commitment(commitment, "state", "met_at")
+    """PK-MISS: a week before the anticipated completion nobody told the resident whether it holds: a missed notice.
+
+    The sweep has claimed the notice as breached; it is met only by staff telling the resident (a new timeline
+    with its reason, or the resident told it holds), never by the sweep. Staff are asked to tell them now.
+    """
     completion = next(
         (c for c in work.open_commitments(case, [Purpose.COMPLETE]) if c.state == CommitmentState.PENDING), None
     )
@@ -49,17 +50,23 @@ def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitmen
         action=Action.TIMELINE_NOTICE_DUE,
         actor=None,
         actor_label=SWEEP,
-        data={"standard": commitment.standard, "completion_due": completion.due_at.isoformat() if completion else None},
+        data={
+            "standard": commitment.standard,
+            "due_at": commitment.due_at.isoformat(),
+            "completion_due": completion.due_at.isoformat() if completion else None,
+            "missed": True,
+        },
     )
     notifications.to_staff(
         work=work,
         case=case,
         kind="timeline_notice",
         rule=commitment.standard,
-        subject=f"Case {case.reference}: completion due in a week — tell the resident now if it will slip",
+        subject=f"Case {case.reference}: tell the resident now whether the timeline holds ({commitment.standard} missed)",
         body=(
-            "If the timeline cannot be met, record a new timeline with the reason; the resident and "
-            f"interested parties are told ({commitment.standard})."
+            "The resident was not told a week before the anticipated completion. If the timeline cannot be met, "
+            "record a new timeline with the reason; if it holds, record that the resident was told "
+            f"({commitment.standard})."
         ),
         dedupe=f"notice:{commitment.pk}",
     )

@@ -111,7 +111,7 @@ def send_follow_up_request(
     profile = clocks.profile_for(case.jurisdiction)
     ladder = profile.escalation
     step = case.follow_up_requests + 1
-    clocks.cancel(work=work, case=case, purposes=[Purpose.FOLLOW_UP])  # superseded by the next request's clock
+    _missed(work=work, case=case, at=at)
     request = _request(work=work, case=case, actor=actor, at=at, step=step, message=message, reason="")
     newly_copied = ladder.step(step).copy if ladder and step <= len(ladder.steps) else ()
     copied = notifications.staff_in_roles(case, request.copied_roles)
@@ -152,6 +152,23 @@ def send_follow_up_request(
         )
     notifications.follow_up_request(work=work, case=case, request=request, copied=copied)
     return request
+
+
+def _missed(*, work: UnitOfWork, case: Case, at: datetime) -> None:
+    """The follow-up date that led to this request passed with no update: missed, and still owed until one comes.
+
+    A missed follow-up keeps the case overdue on the queues (the department owes its update) until an answer
+    meets it, late; a clock not yet due is superseded by the next request's.
+    """
+    for commitment in work.open_commitments(case, [Purpose.FOLLOW_UP]):
+        if commitment.state == CommitmentState.BREACHED:
+            continue  # the sweep claimed it, or an earlier request of the round missed it
+        if commitment.state == CommitmentState.PENDING and commitment.due_at <= at:
+            commitment.state, commitment.breached_at = CommitmentState.BREACHED, commitment.due_at
+            work.change_commitment(commitment, "state", "breached_at")
+        else:
+            commitment.state = CommitmentState.CANCELLED
+            work.change_commitment(commitment, "state")
 
 
 def send_early_reminder(

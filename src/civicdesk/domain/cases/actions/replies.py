@@ -1,4 +1,4 @@
-"""Customer Care answers the resident itself: a call returned, an email or letter sent, advice given (PK-CALLBACK).
+"""Telling the resident: Customer Care's answer (PK-CALLBACK), and the week-before notice on a timeline (PK-MISS).
 
 A voicemail or an emailed inquiry is often answered by the CSR who picks it
 up. Recording how the resident was answered meets what the case owes them
@@ -63,5 +63,48 @@ def reply_to_resident(*, case: Case, actor: User | None, how: str, note: str) ->
                 subject=f"About your request {case.reference}",
                 body=note.strip(),
                 dedupe=None,
+            )
+        return case
+
+
+def tell_resident_about_timeline(*, case: Case, actor: User | None, how: str, note: str) -> Case:
+    """PK-MISS: staff told the resident, ``how``, that the anticipated completion holds; ``note`` says what.
+
+    This meets the week-before notice; a timeline that slips is changed with its reason instead
+    (``change_timeline``), which tells the resident and meets it too.
+    """
+    if how not in REPLY_WAYS:
+        raise InvalidInput(f"say how the resident was told: one of {', '.join(REPLY_WAYS)}", field="how")
+    if not note.strip():
+        raise InvalidInput("say what the resident was told about the timeline", field="note", rule="PK-MISS")
+    with UnitOfWork.atomic() as work:
+        case = work.lock_case(case)
+        require(actor, "cases.change_timeline", case)
+        require_open(case, "record the notice")
+        met = clocks.meet(work=work, case=case, purposes=[Purpose.TIMELINE_NOTICE], at=work.now)
+        if not met:
+            raise TransitionRefused(
+                "no week-before notice is owed on this case", field="how", rule="PK-MISS", code="no_change"
+            )
+        case.public_note = note.strip()
+        work.touch(case, "public_note")
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.RESIDENT_ADVISED,
+            actor=actor,
+            note=note.strip(),
+            public=True,
+            data={"how": how, "met": [c.standard for c in met], "about": "timeline"},
+        )
+        if how == "email":
+            notifications.to_resident(
+                work=work,
+                case=case,
+                kind="timeline_holds",
+                subject=f"Your request {case.reference}: the timeline",
+                body=note.strip(),
+                dedupe=None,
+                rule="PK-MISS",
             )
         return case

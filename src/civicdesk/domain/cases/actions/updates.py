@@ -18,6 +18,7 @@ from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, CaseItem, Purpose
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.staff.models import User
+from civicdesk.engines import standards
 
 UPDATE_ACTIONS = {
     "inspected": Action.INSPECTED,
@@ -104,7 +105,11 @@ def record_update(
 
 
 def _set_timeline(work: UnitOfWork, case: Case, timeline: datetime) -> None:
-    """The agreed completion (PK-UPDATE) and the PK-MISS notice a week before it."""
+    """The agreed completion (PK-UPDATE) and the PK-MISS notice a week before it.
+
+    A timeline that leaves no week to warn in (its notice would fall due before the next business day's close)
+    owes no notice: the resident is being told the timeline now.
+    """
     clocks.fixed_clock(
         work=work,
         case=case,
@@ -113,8 +118,9 @@ def _set_timeline(work: UnitOfWork, case: Case, timeline: datetime) -> None:
         due_at=timeline.astimezone(UTC),
         reason="the department's agreed timeline",
     )
-    notice = clocks.profile_for(case.jurisdiction).defaults.timeline_notice_rule
-    if notice:
+    profile = clocks.profile_for(case.jurisdiction)
+    notice = profile.defaults.timeline_notice_rule
+    if notice and standards.due(profile, notice, timeline).due_at > profile.calendar.add_business_days(work.now, 1):
         clocks.start_clock(work=work, case=case, purpose=Purpose.TIMELINE_NOTICE, standard_id=notice, start=timeline)
 
 
