@@ -283,6 +283,16 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
 
     @rule(case=cases, persona=st.sampled_from(PERSONAS))
+    def timeline_holds(self, case: int, persona: str) -> None:
+        self._attempt(
+            actions.tell_resident_about_timeline,
+            case=self._case(case),
+            actor=self._actor(persona),
+            how="phone",
+            note="Still on for the agreed date",
+        )
+
+    @rule(case=cases, persona=st.sampled_from(PERSONAS))
     def acknowledge(self, case: int, persona: str) -> None:
         self._attempt(
             actions.acknowledge_case, case=self._case(case), actor=self._actor(persona), message="We are on it"
