@@ -19,6 +19,7 @@ PATHS = {
             "assign",
             "updates",
             "timeline",
+            "answer-expected",
             "timeline-notice",
             "follow-up-requests",
             "items",

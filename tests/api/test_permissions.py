@@ -53,6 +53,11 @@ def _with_parent(make_case: Any, case: Any) -> dict[str, Any]:
     return {"parent": make_case("POTHOLE", description="The same pothole, reported first.").reference}
 
 
+def _letter(make_case: Any, case: Any) -> dict[str, Any]:
+    """A Roads service request by letter: it owes an interim reply once its answer is expected late (PK-MAIL-INTERIM)."""
+    return {"ref": make_case("POTHOLE", kind="service_request", channel="letter").reference}
+
+
 def _planned(make_case: Any, case: Any) -> dict[str, Any]:
     from datetime import timedelta
 
@@ -108,6 +113,14 @@ ENDPOINTS = [
         "/cases/{ref}/timeline",
         DEPARTMENT_WORK,
         {"timeline": "2026-12-15T16:00:00-05:00", "reason": "asphalt plant closed"},
+    ),
+    Endpoint(
+        "answer-expected",
+        "POST",
+        "/cases/{ref}/answer-expected",
+        ANYONE_WORKING,
+        {"expected_by": "2027-01-15T16:00:00-05:00", "reason": "needs the spring budget"},
+        _letter,
     ),
     Endpoint(
         "follow-up-requests",

@@ -7,6 +7,7 @@ import pytest
 from civicdesk.domain.cases import actions, references
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, CommitmentState, Purpose, Resolution, Status
+from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.domain.people.models import Contact
 from tests.fixtures.city import new_complaint
@@ -122,6 +123,25 @@ def test_pk_def_feedback_owes_no_response(city, now) -> None:
     assert case.resolution == Resolution.NO_RESPONSE_OWED
     assert not case.commitments.exists()
     assert case.journal.first().actor_label == "resident (web)"
+
+
+def test_pk_def_feedback_about_a_service_is_closed_owing_nothing(city, now) -> None:
+    """Found by the lifecycle machine: a compliment about a service was routed, closed, and still owed PK-FOLLOW."""
+    now.set(local(2026, 11, 2, 10, 0))
+    case = actions.create_case(
+        jurisdiction=city.jurisdiction,
+        actor=city.csr,
+        kind="feedback",
+        feedback_type="compliment",
+        channel="phone",
+        service=city.service("TREE-PRUNE"),
+        description="The forestry crew cleaned up after themselves",
+    ).case
+    assert case.status == Status.CLOSED
+    assert not case.commitments.filter(state__in=["pending", "paused", "breached"]).exists()
+    now.set(local(2026, 11, 20, 10, 0))  # past the two-week follow-up date routing would have set
+    run_sweep()
+    assert not case.follow_up_request_log.exists()
 
 
 def test_pk_scope_out_of_scope_matter_is_redirected_with_reason_and_where_to_go(city, now) -> None:

@@ -55,7 +55,9 @@ def test_post_creates_a_case_with_its_commitments_and_service_notice(o311: Open3
     assert (case.latitude, case.longitude) == (Decimal("43.835400"), Decimal("-79.086700"))
     standards = set(Commitment.objects.filter(case=case).values_list("standard", flat=True))
     assert {"PK-ACK-1BD", "PK-HAZARD"} <= standards
-    assert body["service_notice"] == (
+    # A hazard service's report is told the city's emergency advice first, then what is owed.
+    assert body["service_notice"].startswith("If anyone is hurt or in danger, call 911 now.")
+    assert body["service_notice"].endswith(
         "Acknowledged within 1 business day (PK-ACK-1BD); hazard inspected within 1 business day (PK-HAZARD)"
     )
     created = case.journal.get(sequence=1)

@@ -44,7 +44,7 @@ def test_services_list_validates_and_lists_only_public_active_services(o311: Ope
         "service_code": "POTHOLE",
         "service_name": "Pothole",
         "description": "A pothole on a road or in a city parking lot.",
-        "metadata": False,
+        "metadata": True,  # every service asks the SAFETY question
         "type": "realtime",
         "keywords": None,
         "group": "Roads",
@@ -75,7 +75,16 @@ def test_service_definition_has_every_datatype_in_order(o311: Open311, questions
     validate("service-definition.json", body)
     assert body["service_code"] == "POTHOLE"
     attributes = body["attributes"]
-    assert [a["code"] for a in attributes] == ["DEPTH", "LANE", "SEEN", "DETAILS", "WHERE", "HAZARDS", "NOTE"]
+    assert [a["code"] for a in attributes] == [
+        "DEPTH",
+        "LANE",
+        "SEEN",
+        "DETAILS",
+        "WHERE",
+        "HAZARDS",
+        "NOTE",
+        "SAFETY",  # asked by every service, after the city's own questions
+    ]
     assert [a["datatype"] for a in attributes[:6]] == [
         "number",
         "string",
@@ -84,7 +93,7 @@ def test_service_definition_has_every_datatype_in_order(o311: Open311, questions
         "singlevaluelist",
         "multivaluelist",
     ]
-    assert [a["order"] for a in attributes] == [1, 2, 3, 4, 5, 6, 7]
+    assert [a["order"] for a in attributes] == [1, 2, 3, 4, 5, 6, 7, 8]
     depth, where, note = attributes[0], attributes[4], attributes[6]
     assert depth["required"] is True
     assert depth["variable"] is True
@@ -125,14 +134,14 @@ def test_service_definition_xml_nests_attributes_and_values(o311: Open311, quest
     ]
 
 
-def test_service_without_questions_has_an_empty_definition(o311: Open311, city: Any) -> None:
+def test_service_without_questions_asks_only_the_safety_question(o311: Open311, city: Any) -> None:
     body = o311.get("services/GRAFFITI.json").json()
     validate("service-definition.json", body)
-    assert body == {"service_code": "GRAFFITI", "attributes": []}
+    assert [a["code"] for a in body["attributes"]] == ["SAFETY"]
     root = xml_root(o311.get("services/GRAFFITI.xml"))
     attributes = root.find("attributes")
     assert attributes is not None
-    assert len(attributes) == 0
+    assert [a.findtext("code") for a in attributes] == ["SAFETY"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

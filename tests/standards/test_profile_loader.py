@@ -35,8 +35,17 @@ NUMERIC_RULES = {
         "PK-MAIL-ANSWER": ("business_days", 15, None),
         "PK-MAIL-INTERIM": ("business_days", 5, None),
     },
-    "lawrence": {"LW-RING": ("rings", 3, None), "LW-VM": ("calendar", 24, "hours"), "LW-HOLD": ("seconds", 60, None)},
-    "pittsburg": {"PB-VM": ("business_days", 1, None), "PB-WALKIN": ("seconds", 0, None)},
+    "lawrence": {
+        "LW-RING": ("rings", 3, None),
+        "LW-VM": ("calendar", 24, "hours"),
+        "LW-HOLD": ("seconds", 60, None),
+        "LW-FOLLOW": ("calendar", 2, "weeks"),  # "in a timely manner": the product's two-week default
+    },
+    "pittsburg": {
+        "PB-VM": ("business_days", 1, None),
+        "PB-WALKIN": ("seconds", 0, None),
+        "PB-AUTOREPLY": ("calendar", 2, "weeks"),  # follow-up with an estimate: the product's two-week default
+    },
     "miami-beach": {
         "MB-RING": ("rings", 3, None),
         "MB-EMAIL-ACK": ("business_days", 2, None),
@@ -117,7 +126,7 @@ def test_pickering_defaults_point_at_pk_follow_and_pk_miss() -> None:
 
 
 def test_profiles_without_defaults_get_design_defaults() -> None:
-    d = load_profile("lawrence").defaults
+    d = load_profile("santa-ana").defaults  # silent on follow-ups: no [defaults] table
     assert (d.follow_up.target, d.follow_up.unit, d.follow_up.roll) == (14, "days", "forward")
     assert (d.timeline_notice.target, d.timeline_notice.before, d.timeline_notice.roll) == (7, True, "backward")
 

@@ -21,6 +21,7 @@ from civicdesk.channels.api.auth import current_user
 from civicdesk.channels.api.errors import NotFound
 from civicdesk.channels.api.schemas import (
     AcknowledgeIn,
+    AnswerExpectedIn,
     AssignIn,
     CaseCreatedOut,
     CaseFilters,
@@ -290,6 +291,18 @@ def change_timeline(request: HttpRequest, reference: str, payload: TimelineIn) -
 def follow_up_requests(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     case = selectors.visible_case(current_user(request), reference)
     return [selectors.follow_up_data(r) for r in selectors.follow_ups_of(case)]
+
+
+@router.post(
+    "/{reference}/answer-expected",
+    response={200: CaseOut, **WRITE_ERRORS},
+    summary="Record that the answer will come late, owing an interim reply (PK-MAIL-INTERIM)",
+)
+def answer_expected(request: HttpRequest, reference: str, payload: AnswerExpectedIn) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, "cases.acknowledge_case")
+    actions.expect_late_answer(case=case, actor=user, expected_by=payload.expected_by, reason=payload.reason)
+    return _out(user, case)
 
 
 @router.post(

@@ -182,6 +182,11 @@ class TimelineIn(Input):
     reason: Note = Field(description="Why the timeline changes; the resident is told (PK-MISS).")
 
 
+class AnswerExpectedIn(Input):
+    expected_by: Instant = Field(description="When the conclusive answer is now expected (PK-MAIL-INTERIM).")
+    reason: Note = Field(description="Why the answer will take longer than its standard allows.")
+
+
 class ItemIn(Input):
     description: ShortText
 
@@ -302,6 +307,13 @@ class CaseOut(Schema):
     longitude: float | None
     hazard: bool
     safety_threat: bool
+    safety_rank: int = Field(
+        description="Safety first: 2 an open immediate threat, 1 an open hazard awaiting inspection, 0 neither;"
+        " the desk's queues put higher ranks first."
+    )
+    emergency_notice: str | None = Field(
+        description="The city's emergency advice for a hazard or threat, as the resident and the desk are shown it."
+    )
     third_party_unidentified: bool
     council_involved: bool
     investigate: bool

@@ -195,6 +195,15 @@ def case_data(
         "longitude": decimal_or_none(case.longitude),
         "hazard": case.hazard,
         "safety_threat": case.safety_threat,
+        "safety_rank": case.safety_rank,
+        "emergency_notice": standing.emergency_notice(
+            clocks.profile_for(case.jurisdiction),
+            hazard=case.hazard,
+            safety_threat=case.safety_threat,
+            language=case.language,
+        )
+        if case.is_open
+        else None,
         "third_party_unidentified": case.third_party_unidentified,
         "council_involved": case.council_involved,
         "investigate": case.investigate,

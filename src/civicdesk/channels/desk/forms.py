@@ -290,6 +290,14 @@ class TimelineForm(forms.Form):
     )
 
 
+class AnswerLateForm(forms.Form):
+    expected_by = forms.DateField(label=_("Date the answer is now expected"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why the answer will take longer (an interim reply is then owed, PK-MAIL-INTERIM)"),
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
 class ItemForm(forms.Form):
     description = forms.CharField(label=_("Item to be done"), max_length=300)
 

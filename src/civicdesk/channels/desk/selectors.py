@@ -38,7 +38,8 @@ from civicdesk.engines.standards import Profile
 
 SCOPES = ("mine", "department", "care")
 SORTS = {
-    "due": (F("next_due_at").asc(nulls_last=True), "-received_at", "-pk"),
+    # Safety first: open immediate threats and hazards awaiting inspection lead the default order (case_safety_idx).
+    "due": ("-safety_rank", F("next_due_at").asc(nulls_last=True), "-received_at", "-pk"),
     "received": ("received_at", "pk"),
     "-received": ("-received_at", "-pk"),
     "requests": ("-follow_up_requests", F("next_due_at").asc(nulls_last=True), "-pk"),

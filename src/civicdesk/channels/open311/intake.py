@@ -21,7 +21,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.http import HttpRequest, QueryDict
 
-from civicdesk.channels.open311 import media, params
+from civicdesk.channels.open311 import media, params, safety
 from civicdesk.channels.open311.errors import Open311Error, Problems, bad_request, not_found
 from civicdesk.channels.open311.models import ApiKey, Datatype, ServiceAttribute, Submission
 from civicdesk.channels.open311.selectors import public_service, questions
@@ -52,6 +52,7 @@ class Report:
     media_url: str = ""
     photo: tuple[bytes, str] | None = None
     token: str = ""
+    risk: safety.Safety = field(default_factory=safety.Safety)
 
 
 def _limited(form: QueryDict, name: str, limit: int, problems: Problems) -> str:
@@ -197,6 +198,7 @@ def read_report(request: HttpRequest, form: QueryDict, jurisdiction: Jurisdictio
     report = Report(service=service, description=description)
     _location(form, report, problems)
     report.answers = _questions(form, service, jurisdiction, problems)
+    report.risk = safety.read(_answers(form), problems)
     _contact(form, report, problems)
     url = params.text(form, "media_url")
     if url:
@@ -256,6 +258,8 @@ def _create(
                 address=report.address,
                 latitude=report.latitude,
                 longitude=report.longitude,
+                hazard=report.risk.hazard,
+                safety_threat=report.risk.immediate_threat,
                 idempotency=idempotency,
             )
             if intake.created:

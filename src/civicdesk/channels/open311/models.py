@@ -102,6 +102,9 @@ class ServiceAttribute(models.Model):
     def clean(self) -> None:
         if self.service_id and self.jurisdiction_id and self.service.jurisdiction_id != self.jurisdiction_id:
             raise ValidationError({"service": _("The service belongs to another jurisdiction.")})
+        if self.code.upper() == "SAFETY":
+            # Every service already asks it (channels/open311/safety.py); a second one would shadow the hazard flag.
+            raise ValidationError({"code": _("SAFETY is the safety question every service asks; choose another code.")})
 
 
 class AttributeValue(models.Model):

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.urls import reverse
 
+from civicdesk.channels.open311 import safety
 from civicdesk.channels.open311.models import LIST_DATATYPES, ServiceAttribute
 from civicdesk.channels.open311.selectors import Private, Promise, PublicRequest, Update
 from civicdesk.domain.cases import clocks, standing
@@ -107,14 +108,15 @@ def service_body(service: Service) -> dict[str, Any]:
         "service_code": service.code,
         "service_name": service.name,
         "description": service.description or None,
-        "metadata": bool(getattr(service, "has_questions", False)),
+        "metadata": True,  # every service asks the SAFETY question (safety first), whatever the city's own questions
         "type": "realtime",
         "keywords": service.keywords or None,
         "group": service.category or None,
     }
 
 
-def definition_body(service: Service, attributes: list[ServiceAttribute]) -> dict[str, Any]:
+def definition_body(service: Service, attributes: list[ServiceAttribute], profile: Profile) -> dict[str, Any]:
+    """The city's questions in their order, then the SAFETY question every service asks."""
     rows = []
     for attribute in attributes:
         row: dict[str, Any] = {
@@ -129,6 +131,7 @@ def definition_body(service: Service, attributes: list[ServiceAttribute]) -> dic
         if attribute.datatype in LIST_DATATYPES:
             row["values"] = [{"key": v.key, "name": v.name} for v in attribute.values.all()]
         rows.append(row)
+    rows.append(safety.attribute_row(profile, order=max((a.order for a in attributes), default=0) + 1))
     return {"service_code": service.code, "attributes": rows}
 
 

@@ -36,6 +36,7 @@ from civicdesk.channels.open311.representation import (
     service_body,
     update_body,
 )
+from civicdesk.domain.cases import clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed
 from civicdesk.domain.cases.models import Case, Status
 from civicdesk.domain.city.models import Jurisdiction
@@ -201,7 +202,8 @@ def service_definition(call: Call, code: str) -> HttpResponse:
     service = selectors.public_service(jurisdiction, code)
     if service is None:
         raise not_found(f"service_code {code[:64]!r} was not found in {jurisdiction.slug}")
-    return call.respond("service_definition", definition_body(service, selectors.questions(service)))
+    body = definition_body(service, selectors.questions(service), clocks.profile_for(service.jurisdiction))
+    return call.respond("service_definition", body)
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -223,7 +225,14 @@ def _post_request(call: Call) -> HttpResponse:
     report = intake.read_report(call.request, call.form, jurisdiction)
     case, _created = intake.submit(jurisdiction=jurisdiction, api_key=call.api_key, form=call.form, report=report)
     (made,) = selectors.records(Case.objects.filter(pk=case.pk))
-    _expected, notice = expected_and_notice(View.of(call.request, jurisdiction), made.status, made.promised)
+    view = View.of(call.request, jurisdiction)
+    _expected, notice = expected_and_notice(view, made.status, made.promised)
+    emergency = standing.emergency_notice(
+        view.profile, hazard=case.hazard, safety_threat=case.safety_threat, language=view.profile.languages[0]
+    )
+    if emergency:
+        # Safety first: the advice leads what is owed, so a client showing one line shows the advice.
+        notice = f"{emergency} {notice}" if notice else emergency
     return call.respond("service_requests", [{"service_request_id": case.reference, "service_notice": notice}])
 
 

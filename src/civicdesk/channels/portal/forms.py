@@ -70,6 +70,11 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed for a complaint."),
     )
+    hazard = forms.BooleanField(
+        label=_("This could hurt someone (for example a deep pothole, a fallen limb or a broken sidewalk)"),
+        required=False,
+        help_text=_("A reported hazard is inspected first."),
+    )
     safety_threat = forms.BooleanField(
         label=_("This is an immediate threat to people's safety"),
         required=False,

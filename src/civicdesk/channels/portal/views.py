@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
 from civicdesk.channels.ui import wording
-from civicdesk.domain.cases import actions, clocks, notifications
+from civicdesk.domain.cases import actions, clocks, notifications, standing
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
 from civicdesk.domain.cases.references import display
@@ -39,6 +40,7 @@ def _city_context(jurisdiction: Jurisdiction) -> dict[str, Any]:
     now = timesource.now()
     return {
         "city": jurisdiction,
+        "emergency": profile.emergency_notice(get_language() or jurisdiction.languages[0]),
         "office_open": profile.calendar.is_open(now),
         "next_opening": profile.calendar.next_opening(now),
         "promises": _promised(profile, Kind.SERVICE_REQUEST, now),
@@ -140,6 +142,8 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         people_involved=data["people_involved"],
         outcome_sought=data["outcome_sought"],
         address=data["address"],
+        # Unticked, the service decides (a fallen tree is a hazard by itself); ticked, the resident does (PK-HAZARD).
+        hazard=True if data["hazard"] else None,
         safety_threat=data["safety_threat"],
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
@@ -174,6 +178,13 @@ def sent(request: HttpRequest) -> HttpResponse:
                 "reference": display(case.reference),
                 "expected": _expected_text(case),
                 "emailed": bool(case.contact and case.contact.email),
+                # Safety first: a resident who reported a hazard is told again what to do while they wait.
+                "emergency": standing.emergency_notice(
+                    clocks.profile_for(case.jurisdiction),
+                    hazard=case.hazard,
+                    safety_threat=case.safety_threat,
+                    language=case.language,
+                ),
             },
         )
 

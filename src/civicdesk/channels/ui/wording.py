@@ -56,14 +56,29 @@ class PromiseLine:
 
 
 def promises(
-    profile: Profile, *, kind: str, channel: str, hazard: bool, investigate: bool, has_service: bool, now: datetime
+    profile: Profile,
+    *,
+    kind: str,
+    channel: str,
+    hazard: bool,
+    investigate: bool,
+    has_service: bool,
+    now: datetime,
+    safety_threat: bool = False,
 ) -> list[PromiseLine]:
     """What the city promises a new case of this kind on this channel, with the dates (PK-ACK-1BD…).
 
     The clocks are the ones intake starts (:func:`standing.promised_at_intake`); this only words them.
     """
     told = standing.promised_at_intake(
-        profile, kind=kind, channel=channel, hazard=hazard, investigate=investigate, has_service=has_service, now=now
+        profile,
+        kind=kind,
+        channel=channel,
+        hazard=hazard,
+        investigate=investigate,
+        has_service=has_service,
+        now=now,
+        safety_threat=safety_threat,
     )
     return [
         PromiseLine(

@@ -34,7 +34,13 @@ def intake_standards(profile: Profile, case: Case) -> list[tuple[Purpose, Standa
     clocks started.
     """
     return standing.owed_at_intake(
-        profile, kind=case.kind, channel=case.channel, hazard=case.hazard, investigate=case.investigate
+        profile,
+        kind=case.kind,
+        channel=case.channel,
+        hazard=case.hazard,
+        investigate=case.investigate,
+        received_at=case.received_at,
+        safety_threat=case.safety_threat,
     )
 
 

@@ -125,6 +125,11 @@ class Case(models.Model):
         help_text=_("The earliest missed standard whose action is still owed."),
     )
     clocks_paused = models.BooleanField(_("clocks paused"), default=False)
+    safety_rank = models.PositiveSmallIntegerField(
+        _("safety first"),
+        default=0,
+        help_text=_("2: an open immediate threat to safety; 1: an open hazard whose inspection is owed; 0: neither."),
+    )
     # Who paused the clocks, since when and why (one of the profile's reasons), while they are paused.
     paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_by = models.ForeignKey(
@@ -154,6 +159,12 @@ class Case(models.Model):
                 name="case_dept_clock_idx",
             ),
             models.Index(fields=["jurisdiction", "status", "owed_since"], name="case_owed_idx"),
+            # Queues in due order put safety first: hazards and threats ahead, then by next due, from an index.
+            models.Index(fields=["jurisdiction", "status", "-safety_rank", "next_due_at"], name="case_safety_idx"),
+            models.Index(
+                fields=["jurisdiction", "status", "department", "-safety_rank", "next_due_at"],
+                name="case_dept_safety_idx",
+            ),
             models.Index(
                 fields=["jurisdiction", "status", "clocks_paused", "owed_since", "next_due_at"], name="case_paused_idx"
             ),

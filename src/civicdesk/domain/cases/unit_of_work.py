@@ -37,6 +37,7 @@ from civicdesk.domain.cases.models import (
     FollowUpRequest,
     JournalEntry,
     Purpose,
+    Status,
 )
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.domain.staff.models import User
@@ -286,7 +287,8 @@ class UnitOfWork:
         names: set[str] = set()
         for pk, case in self.cases.items():
             fields = set(self._changed_cases.get(pk, ()))
-            for name, value in clock_summary(self._open[pk]).items():
+            summary = {**clock_summary(self._open[pk]), "safety_rank": safety_rank(case, self._open[pk])}
+            for name, value in summary.items():
                 if getattr(case, name) != value:
                     setattr(case, name, value)
                     fields.add(name)
@@ -294,6 +296,16 @@ class UnitOfWork:
                 changed.append(case)
                 names |= fields
         update_each(changed, sorted(names))
+
+
+def safety_rank(case: Case, commitments: Iterable[Commitment]) -> int:
+    """Safety first, as queues sort: 2 for an open immediate threat, 1 for an open hazard not yet inspected
+    (PK-HAZARD), else 0."""
+    if case.status != Status.OPEN:
+        return 0
+    if case.safety_threat:
+        return 2
+    return int(any(c.purpose == Purpose.INSPECT and c.state in OPEN_COMMITMENT_STATES for c in commitments))
 
 
 def clock_summary(commitments: Iterable[Commitment]) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class DivisionAdmin(JurisdictionScopedAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(JurisdictionScopedAdmin):
-    list_display = ["name", "code", "category", "department", "is_hazard", "public", "active"]
-    list_filter = ["jurisdiction", "department", "category", "is_hazard", "public", "active"]
+    list_display = ["name", "code", "category", "department", "is_hazard", "alleges_wrongdoing", "public", "active"]
+    list_filter = ["jurisdiction", "department", "category", "is_hazard", "alleges_wrongdoing", "public", "active"]
     search_fields = ["name", "code", "keywords"]
     list_select_related = ["department"]

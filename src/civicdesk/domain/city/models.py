@@ -205,6 +205,14 @@ class Service(models.Model):
         default=False,
         help_text=_("Reports are inspected within the hazard standard (PK-HAZARD)."),
     )
+    alleges_wrongdoing = models.BooleanField(
+        _("reports allege wrongdoing"),
+        default=False,
+        help_text=_(
+            "Reports accuse someone of breaking a rule (noise, parking, property standards): anonymous ones are"
+            " recorded, not investigated, unless they are an immediate threat to safety (PK-ANON)."
+        ),
+    )
     public = models.BooleanField(_("offered to the public"), default=True)
     active = models.BooleanField(_("active"), default=True)
 

@@ -5,6 +5,7 @@ Pure Python (no Django). ``load_profile("pickering")`` → :class:`Profile`;
 ``due_many(profile, "PK-ACK-1BD", starts)`` → the due instants of many clocks.
 """
 
+from civicdesk.engines.standards.conditions import CONDITIONS, CaseFacts
 from civicdesk.engines.standards.due import (
     DueDate,
     LadderRequest,
@@ -21,6 +22,7 @@ from civicdesk.engines.standards.model import (
     ClockKind,
     ClockRule,
     Defaults,
+    Emergency,
     EscalationLadder,
     EscalationStep,
     Measure,
@@ -29,10 +31,13 @@ from civicdesk.engines.standards.model import (
 )
 
 __all__ = [
+    "CONDITIONS",
+    "CaseFacts",
     "ClockKind",
     "ClockRule",
     "Defaults",
     "DueDate",
+    "Emergency",
     "EscalationLadder",
     "EscalationStep",
     "LadderRequest",

@@ -40,6 +40,7 @@ from civicdesk.engines.calendars import (
 )
 from civicdesk.engines.calendars.spec import ClosureDays, parse_clock_time
 from civicdesk.engines.calendars.statutory import package_names
+from civicdesk.engines.standards.conditions import CONDITIONS
 from civicdesk.engines.standards.errors import ProfileError, UnknownProfileError
 from civicdesk.engines.standards.model import (
     ANCHORS,
@@ -58,6 +59,7 @@ from civicdesk.engines.standards.model import (
     ClockKind,
     ClockRule,
     Defaults,
+    Emergency,
     EscalationLadder,
     EscalationStep,
     Measure,
@@ -302,12 +304,26 @@ def _standard(t: Table) -> Standard:
         channels=frozenset(channels),
         starts=starts,
         measure=measure,
-        condition=t.text("condition", required=False),
+        condition=_condition(t),
         quote=t.text("quote", required=False),
         purpose=_purpose(t),
     )
+    if standard.purpose == "inspect" and standard.condition not in ("hazard", "immediate_threat"):
+        # Only a reported hazard is inspected against the clock (PK-HAZARD); without this every pothole would be.
+        t.error("condition", 'an inspect standard needs condition = "hazard" or "immediate_threat"')
     t.finish()
     return standard
+
+
+def _condition(t: Table) -> str | None:
+    condition = t.text("condition", required=False)
+    if condition is not None and condition not in CONDITIONS:
+        t.error(
+            "condition",
+            f"unknown condition {condition!r} (expected one of: {', '.join(CONDITIONS)});"
+            " describe the circumstance in a comment and name it with one of these words",
+        )
+    return condition
 
 
 def _purpose(t: Table) -> str | None:
@@ -365,6 +381,20 @@ def _defaults(t: Table | None, standards: Mapping[str, Standard]) -> Defaults:
     )
 
 
+def _emergency(t: Table, languages: tuple[str, ...]) -> Emergency:
+    notice_t = t.req_table("notice")
+    notice: dict[str, str] = {}
+    for language in notice_t.data:
+        if language not in languages:
+            notice_t.error(language, f"{language!r} is not one of the profile's languages ({', '.join(languages)})")
+        notice[language] = notice_t.req_text(language)
+    if languages and languages[0] not in notice:
+        notice_t.error(None, f'give the notice in the profile\'s first language ({languages[0]} = "...")')
+    notice_t.finish()
+    t.finish()
+    return Emergency(notice)
+
+
 def _pauses(t: Table | None) -> PausePolicy:
     """Which reasons may pause a case's clocks, and the longest pause before Customer Care is told."""
     if t is None:
@@ -413,6 +443,8 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
     esc_t = root.table("escalation", required=False)
     escalation = _escalation(esc_t, standards) if esc_t else None
     defaults = _defaults(root.table("defaults", required=False), standards)
+    emergency_t = root.table("emergency", required=False)
+    emergency = _emergency(emergency_t, languages) if emergency_t else None
     pauses = _pauses(root.table("pauses", required=False))
     root.finish()
     return Profile(
@@ -424,6 +456,7 @@ def parse_profile(text: str, file: str = "<profile>") -> Profile:
         standards=standards,
         escalation=escalation,
         defaults=defaults,
+        emergency=emergency,
         pauses=pauses,
         path=Path(file) if file != "<profile>" else None,
         warnings=tuple(warnings),

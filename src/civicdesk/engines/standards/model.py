@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from civicdesk.engines.calendars import BusinessCalendar, Pause, Period, Roll
+from civicdesk.engines.standards.conditions import CaseFacts, holds
 
 CASE_KINDS = ("complaint", "service_request", "inquiry", "feedback")
 CHANNELS = ("phone", "voicemail", "email", "letter", "fax", "web", "walk_in", "social_media", "open311", "field")
@@ -129,7 +130,9 @@ class ClockRule:
 class Standard:
     """One timed service standard, named by its REQUIREMENTS.md ID.
 
-    Empty ``kinds`` or ``channels`` mean "every kind" / "every channel".
+    Empty ``kinds`` or ``channels`` mean "every kind" / "every channel";
+    ``condition`` is one word of :data:`~civicdesk.engines.standards.conditions.CONDITIONS`
+    (no condition: the standard always applies).
     """
 
     id: str
@@ -145,6 +148,10 @@ class Standard:
 
     def applies_to(self, kind: str, channel: str) -> bool:
         return (not self.kinds or kind in self.kinds) and (not self.channels or channel in self.channels)
+
+    def holds_for(self, calendar: BusinessCalendar, facts: CaseFacts) -> bool:
+        """Whether this standard's condition is true of a case with ``facts`` (SA-AFTER, PK-HAZARD, PK-MAIL-INTERIM)."""
+        return holds(self.condition, calendar=calendar, facts=facts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +252,20 @@ class Defaults:
 
 
 @dataclass(frozen=True, slots=True)
+class Emergency:
+    """What a resident and a CSR are told when a case is a hazard or an immediate threat to safety.
+
+    ``notice`` holds the advice by language code ("if anyone is in danger call 911; for downed wires call
+    the utility"); the profile's first language is always present.
+    """
+
+    notice: dict[str, str]
+
+    def notice_in(self, language: str, fallback: str) -> str:
+        return self.notice.get(language) or self.notice.get(language.split("-")[0]) or self.notice[fallback]
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A jurisdiction's standards: its calendar, its standards by ID, its ladder and defaults."""
 
@@ -256,9 +277,16 @@ class Profile:
     standards: dict[str, Standard]
     escalation: EscalationLadder | None = None
     defaults: Defaults = field(default_factory=Defaults)
+    emergency: Emergency | None = None
     pauses: PausePolicy = DEFAULT_PAUSES
     path: Path | None = None
     warnings: tuple[str, ...] = ()
+
+    def emergency_notice(self, language: str) -> str | None:
+        """The emergency advice in ``language`` (else the profile's first language); ``None`` if the profile has none."""
+        if self.emergency is None:
+            return None
+        return self.emergency.notice_in(language, self.languages[0] if self.languages else "en")
 
     def standard(self, standard_id: str) -> Standard:
         from civicdesk.engines.standards.errors import UnknownStandardError
@@ -273,3 +301,7 @@ class Profile:
         return tuple(
             s for s in self.standards.values() if s.measure is Measure.DEADLINE and s.applies_to(kind, channel)
         )
+
+    def owed_to(self, kind: str, channel: str, facts: CaseFacts) -> tuple[Standard, ...]:
+        """The deadlines owed to one case: :meth:`standards_for` whose condition holds of its facts."""
+        return tuple(s for s in self.standards_for(kind, channel) if s.holds_for(self.calendar, facts))

@@ -238,6 +238,9 @@ SERVICES: dict[str, tuple[str, str, str, str, bool, str]] = {
     ),
 }
 
+# Reports that accuse someone of breaking a by-law: anonymous ones are recorded, not investigated (PK-ANON).
+ALLEGATIONS = frozenset({"NOISE", "PARKING", "PROPERTY"})
+
 # username -> (first name, last name, role, department code)
 STAFF: dict[str, tuple[str, str, Role, str | None]] = {
     "csr.alex": ("Alex", "Martin", Role.CSR, "customer-care"),
@@ -320,6 +323,7 @@ def load_demo_city() -> list[DemoAccount]:
                 "department": departments[department_code],
                 "division": divisions[division_code],
                 "is_hazard": hazard,
+                "alleges_wrongdoing": code in ALLEGATIONS,
                 "description": description,
             },
         )

@@ -17,14 +17,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicdesk.channels.desk import forms as desk_forms
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
-from civicdesk.domain.cases import access, actions, standing
+from civicdesk.domain.cases import access, actions, clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Case, CaseItem, CommitmentState, Purpose, Status
 from civicdesk.domain.cases.references import display, normalise
@@ -79,6 +79,12 @@ TRANSITIONS: dict[str, Transition] = {
         desk_forms.TimelineForm,
         gettext_lazy("Change timeline"),
     ),
+    "answer_late": Transition(
+        gettext_lazy("Answer expected late"),
+        "cases.acknowledge_case",
+        desk_forms.AnswerLateForm,
+        gettext_lazy("Record the expected date"),
+    ),
     "pause": Transition(
         gettext_lazy("Pause the clocks (the city waits on someone else)"),
         "cases.record_update",
@@ -118,6 +124,7 @@ DONE_MESSAGES = {
     "route": gettext_lazy("Case routed."),
     "follow_up": gettext_lazy("Follow-up request sent."),
     "timeline": gettext_lazy("Timeline changed; the resident is told."),
+    "answer_late": gettext_lazy("Expected answer date recorded; an interim reply is owed."),
     "pause": gettext_lazy("Clocks paused."),
     "resume": gettext_lazy("Clocks resumed."),
     "duplicate": gettext_lazy("Case closed as a duplicate."),
@@ -182,6 +189,8 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
         c.purpose == Purpose.COMPLETE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
         for c in commitments
     )
+    started = {c.standard for c in commitments}
+    late_owes = [s.id for _p, s in standing.owed_if_answer_late(clocks.profile_for(case.jurisdiction), case=case)]
     allowed = []
     for action, transition in TRANSITIONS.items():
         if not user.has_perm(transition.permission):
@@ -191,6 +200,8 @@ def available(user: User, case: Case, commitments: list[Any]) -> list[str]:
         if action == "follow_up" and case.department_id is None:
             continue
         if action == "timeline" and not has_timeline:
+            continue
+        if action == "answer_late" and (not late_owes or all(s in started for s in late_owes)):
             continue
         if action == "timeline_notice" and not any(
             c.purpose == Purpose.TIMELINE_NOTICE and c.state in (CommitmentState.PENDING, CommitmentState.BREACHED)
@@ -269,6 +280,14 @@ def _render_case(
             "details": details or [],
             "can_complete_items": "item" in allowed,
             "missing": [standing.DETAIL_LABELS[k] for k in standing.missing_details_of(case)] if case.is_open else [],
+            "emergency": standing.emergency_notice(
+                clocks.profile_for(case.jurisdiction),
+                hazard=case.hazard,
+                safety_threat=case.safety_threat,
+                language=get_language() or case.jurisdiction.languages[0],
+            )
+            if case.is_open
+            else None,
             "ombudsman": actions.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
         },
         status=status,
@@ -355,6 +374,11 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
             if timeline is None:
                 return
             actions.change_timeline(case=case, actor=user, timeline=timeline, reason=data["reason"])
+        case "answer_late":
+            expected_by = _closing(case, data["expected_by"], form, "expected_by")
+            if expected_by is None:
+                return
+            actions.expect_late_answer(case=case, actor=user, expected_by=expected_by, reason=data["reason"])
         case "follow_up":
             actions.request_follow_up(case=case, actor=user, message=data["message"], reason=data["reason"])
         case "reply":

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicdesk.channels.desk import selectors
@@ -62,12 +63,17 @@ def guidance(request: DeskRequest, data: Any) -> dict[str, Any]:
     hazard = _checked(data, "hazard") or bool(service and service.is_hazard)
     caller = Contact(**{attr: str(data.get(name, "")).strip() for name, attr in CONTACT_PREFILL.items()})
     third_party, threat = _checked(data, "third_party_unidentified"), _checked(data, "safety_threat")
+    allegation = bool(service and service.alleges_wrongdoing)
     investigate = standing.would_investigate(
-        kind=kind, identified=caller.identified, third_party_unidentified=third_party, safety_threat=threat
+        kind=kind,
+        identified=caller.identified,
+        third_party_unidentified=third_party,
+        safety_threat=threat,
+        allegation=allegation,
     )
     # Not investigated as it stands (PK-ANON): what the caller is promised once they say who they are.
     once_identified = not investigate and standing.would_investigate(
-        kind=kind, identified=True, third_party_unidentified=third_party, safety_threat=threat
+        kind=kind, identified=True, third_party_unidentified=third_party, safety_threat=threat, allegation=allegation
     )
     now = timesource.now()
 
@@ -80,6 +86,7 @@ def guidance(request: DeskRequest, data: Any) -> dict[str, Any]:
             investigate=investigated,
             has_service=service is not None,
             now=now,
+            safety_threat=threat,
         )
 
     missing = standing.missing_details(
@@ -102,6 +109,9 @@ def guidance(request: DeskRequest, data: Any) -> dict[str, Any]:
         "g_suggestions": suggestions,
         "g_duplicates": selectors.possible_duplicates(request.user, service, str(data.get("address", ""))),
         "g_hazard": hazard,
+        "g_emergency": standing.emergency_notice(
+            profile, hazard=hazard, safety_threat=threat, language=get_language() or profile.languages[0]
+        ),
     }
 
 

@@ -82,6 +82,12 @@ def state_badge(state: str) -> dict[str, Any]:
     return {"state": state, "label": STATE_LABELS.get(state, state)}
 
 
+@register.inclusion_tag("civicdesk/_safety_badge.html")
+def safety_badge(case: Any) -> dict[str, Any]:
+    """Safety first: "Immediate threat" or "Hazard" beside a flagged case, nothing otherwise."""
+    return {"threat": case.safety_threat, "hazard": case.hazard}
+
+
 @register.filter
 def ago(value: datetime | None, now: datetime) -> str:
     if value is None:

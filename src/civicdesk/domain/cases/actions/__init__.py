@@ -15,6 +15,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.intake` | ``create_case`` |
 | :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
 | :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
+| :mod:`.answers` | ``expect_late_answer`` (PK-MAIL-INTERIM) |
 | :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident), ``tell_resident_about_timeline`` (PK-MISS) |
 | :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
@@ -26,6 +27,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 from __future__ import annotations
 
 from civicdesk.domain.cases.actions import (
+    answers,
     breaches,
     closing,
     escalation,
@@ -35,6 +37,7 @@ from civicdesk.domain.cases.actions import (
     routing,
     updates,
 )
+from civicdesk.domain.cases.actions.answers import expect_late_answer
 from civicdesk.domain.cases.actions.closing import (
     close_case,
     link_duplicate,
@@ -75,6 +78,7 @@ __all__ = [
     "Receipt",
     "acknowledge_case",
     "add_item",
+    "answers",
     "assign_case",
     "breaches",
     "change_calendar",
@@ -84,6 +88,7 @@ __all__ = [
     "complete_item",
     "create_case",
     "escalation",
+    "expect_late_answer",
     "intake",
     "link_duplicate",
     "missing_complaint_details",

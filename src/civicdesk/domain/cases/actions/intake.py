@@ -323,6 +323,7 @@ def _record(
         identified=not anonymous,
         third_party_unidentified=fields["third_party_unidentified"],
         safety_threat=fields["safety_threat"],
+        allegation=bool(fields["service"] and fields["service"].alleges_wrongdoing),
     )
     case = _insert_with_fresh_reference(
         jurisdiction=jurisdiction,
@@ -367,6 +368,8 @@ def _record(
     if held_open:
         pass
     elif case.kind == Kind.FEEDBACK:
+        # Routed so the department sees it, but feedback owes no reply: the follow-up routing started ends now.
+        clocks.cancel(work=work, case=case)
         record_closure(
             work=work,
             case=case,

@@ -134,6 +134,9 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
     if work.open_commitments(case, [Purpose.FOLLOW_UP]) or case.department_id is None:
         return
     profile = clocks.profile_for(case.jurisdiction)
+    if profile.defaults.follow_up_rule is None:
+        # The city's documents set no follow-up date (Miami Beach, Santa Ana): Customer Care follows up by hand.
+        return
     carry_on = profile.escalation is not None and profile.escalation.new_round == "continue"
     step = case.follow_up_requests if carry_on else 0
     if after is not None:
@@ -141,12 +144,12 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             work=work,
             case=case,
             purpose=Purpose.FOLLOW_UP,
-            rule=profile.defaults.follow_up_rule or "PK-FOLLOW",
+            rule=profile.defaults.follow_up_rule,
             due_at=after,
             reason="follow up on the agreed date",
             sequence=step + 1,
         )
-    elif profile.defaults.follow_up_rule:
+    else:
         clocks.start_clock(
             work=work,
             case=case,
@@ -155,8 +158,6 @@ def schedule_next_follow_up(*, work: UnitOfWork, case: Case, after: datetime | N
             start=work.now,
             sequence=step + 1,
         )
-    else:
-        return
     if case.follow_up_requests:  # a round that sent no request is not counted as one
         case.follow_up_round += 1
     case.follow_up_requests = step

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from civicdesk.domain.cases.models import Case, Kind, Purpose
 from civicdesk.engines import standards
-from civicdesk.engines.standards import Profile, Standard
+from civicdesk.engines.standards import CaseFacts, Profile, Standard
 
-# Standards whose clock starts at receipt and that a new case owes from the start (inspect: hazards only).
-INTAKE_PURPOSES = (Purpose.ACKNOWLEDGE, Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK)
+# Standards whose clock starts at receipt and that a new case owes from the start, where their condition holds.
+INTAKE_PURPOSES = (Purpose.ACKNOWLEDGE, Purpose.INSPECT, Purpose.RESPOND, Purpose.INTERIM, Purpose.CALLBACK)
 # The order a caller is told what to expect.
 PROMISE_ORDER = (
     Purpose.ACKNOWLEDGE,
@@ -31,11 +31,18 @@ PROMISE_ORDER = (
 COMPLAINT_DETAILS = ("description", "occurred_at", "people_involved", "outcome_sought", "contact")
 
 
-def would_investigate(*, kind: str, identified: bool, third_party_unidentified: bool, safety_threat: bool) -> bool:
-    """PK-ANON: anonymous complaints, or ones made for an unidentified third party, are recorded, not investigated,
-    unless they are an immediate threat to safety. ``identified``: a name and a way to reach them (Contact.identified).
+def would_investigate(
+    *, kind: str, identified: bool, third_party_unidentified: bool, safety_threat: bool, allegation: bool = False
+) -> bool:
+    """PK-ANON: anonymous allegations, or ones made for an unidentified third party, are recorded, not investigated,
+    unless they are an immediate threat to safety.
+
+    An allegation is any complaint, and a service request for a service whose reports allege wrongdoing
+    (``allegation``: Service.alleges_wrongdoing, e.g. a neighbour's noise or parking), however it is filed.
+    ``identified``: a name and a way to reach them (Contact.identified).
     """
-    return safety_threat or not (kind == Kind.COMPLAINT and (not identified or third_party_unidentified))
+    alleges = kind == Kind.COMPLAINT or (kind == Kind.SERVICE_REQUEST and allegation)
+    return safety_threat or not (alleges and (not identified or third_party_unidentified))
 
 
 def purpose_of(standard: Standard) -> Purpose | None:
@@ -43,23 +50,64 @@ def purpose_of(standard: Standard) -> Purpose | None:
 
 
 def owed_at_intake(
-    profile: Profile, *, kind: str, channel: str, hazard: bool, investigate: bool
+    profile: Profile,
+    *,
+    kind: str,
+    channel: str,
+    hazard: bool,
+    investigate: bool,
+    received_at: datetime,
+    safety_threat: bool = False,
+    long_answer_expected: bool = False,
 ) -> list[tuple[Purpose, Standard]]:
-    """The clocks a new case starts at receipt (PK-ACK-1BD, PK-HAZARD, PK-CALLBACK, PK-EMAIL-*, PK-MAIL-*, MB-LETTER…).
+    """The clocks a case owes from receipt (PK-ACK-1BD, PK-HAZARD, PK-CALLBACK, PK-EMAIL-*, PK-MAIL-*, MB-LETTER…).
 
-    Feedback owes no response (PK-DEF) and a complaint recorded but not
-    investigated owes nothing (PK-ANON).
+    A standard with a condition is owed only where it holds of these facts
+    (SA-AFTER: a call outside business hours; PK-HAZARD: a hazard;
+    PK-MAIL-INTERIM: an answer expected late). Feedback owes no response
+    (PK-DEF) and a complaint recorded but not investigated owes nothing (PK-ANON).
     """
     if kind == Kind.FEEDBACK or not investigate:
         return []
+    facts = CaseFacts(
+        received_at=received_at,
+        hazard=hazard,
+        immediate_threat=safety_threat,
+        long_answer_expected=long_answer_expected,
+    )
     owed = []
-    for standard in profile.standards_for(kind, channel):
+    for standard in profile.owed_to(kind, channel, facts):
         purpose = purpose_of(standard)
-        if standard.starts != "received" or purpose is None:
-            continue
-        if purpose in INTAKE_PURPOSES or (purpose == Purpose.INSPECT and hazard):
+        if standard.starts == "received" and purpose in INTAKE_PURPOSES:
             owed.append((purpose, standard))
     return owed
+
+
+def owed_if_answer_late(profile: Profile, *, case: Case) -> list[tuple[Purpose, Standard]]:
+    """The clocks a case would owe once staff expect its answer late (PK-MAIL-INTERIM), counted from receipt."""
+    if not case.is_open:
+        return []
+    return [
+        (purpose, standard)
+        for purpose, standard in owed_at_intake(
+            profile,
+            kind=case.kind,
+            channel=case.channel,
+            hazard=case.hazard,
+            investigate=case.investigate,
+            received_at=case.received_at,
+            safety_threat=case.safety_threat,
+            long_answer_expected=True,
+        )
+        if standard.condition == "long_answer_expected"
+    ]
+
+
+def emergency_notice(profile: Profile, *, hazard: bool, safety_threat: bool, language: str) -> str | None:
+    """Safety first: the profile's emergency advice ("call 911…") for a hazard or an immediate threat, else ``None``."""
+    if not (hazard or safety_threat):
+        return None
+    return profile.emergency_notice(language)
 
 
 def routed_at_intake(*, has_service: bool, investigate: bool) -> bool:
@@ -83,7 +131,15 @@ class Promise:
 
 
 def promised_at_intake(
-    profile: Profile, *, kind: str, channel: str, hazard: bool, investigate: bool, has_service: bool, now: datetime
+    profile: Profile,
+    *,
+    kind: str,
+    channel: str,
+    hazard: bool,
+    investigate: bool,
+    has_service: bool,
+    now: datetime,
+    safety_threat: bool = False,
 ) -> list[Promise]:
     """What to tell a caller: the clocks intake would start now, and the follow-up its routing starts.
 
@@ -94,7 +150,15 @@ def promised_at_intake(
     """
     if kind == Kind.FEEDBACK or not investigate:
         return []
-    owed = owed_at_intake(profile, kind=kind, channel=channel, hazard=hazard, investigate=investigate)
+    owed = owed_at_intake(
+        profile,
+        kind=kind,
+        channel=channel,
+        hazard=hazard,
+        investigate=investigate,
+        received_at=now,
+        safety_threat=safety_threat,
+    )
     follow_up = owed_on_routing(profile) if routed_at_intake(has_service=has_service, investigate=investigate) else None
     if follow_up is not None:
         owed.append((Purpose.FOLLOW_UP, follow_up))
