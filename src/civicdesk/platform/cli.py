@@ -42,12 +42,17 @@ class CliError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Piped into `head`, stop quietly like any Unix tool instead of a BrokenPipeError traceback.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # SIGPIPE stays ignored (Python's default): the web processes inherit it, and a client
+    # hanging up must be an error the server handles, never a signal that kills the process.
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except BrokenPipeError:
+        # Piped into `head`: stop quietly like any Unix tool instead of a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
     except ConfigError as error:
         print(f"civicdesk: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -195,6 +200,7 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers or settings.CONFIG.web_concurrency,
+        data_dir=settings.CONFIG.data_dir,
     ).run()
     return 0
 
