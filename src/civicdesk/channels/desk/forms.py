@@ -260,6 +260,11 @@ class AcknowledgeForm(forms.Form):
 class RouteForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
     reason = forms.CharField(label=_("Reason (needed when re-routing)"), required=False)
+    reason_public = forms.BooleanField(
+        label=_("Show the reason to the resident"),
+        required=False,
+        help_text=_("Unticked, the reason stays in the staff journal."),
+    )
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
