@@ -28,6 +28,7 @@ from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.engines.standards import Profile
 from civicdesk.platform import timesource
 from civicdesk.platform.throttle import limits
+from civicdesk.platform.throttle.counters import Verdict, refund
 
 SESSION_KEY = "portal_submitted"
 ACTOR_LABEL = "resident (web)"
@@ -67,8 +68,8 @@ def report_start(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/choose_city.html", {"cities": Jurisdiction.objects.order_by("name")})
 
 
-def _rate_limited(request: HttpRequest, city: Jurisdiction | None) -> HttpResponse:
-    return render(request, "portal/limited.html", {"city": city}, status=429)
+def _minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 @never_cache
@@ -82,27 +83,51 @@ def report(request: HttpRequest, jurisdiction: str) -> HttpResponse:
 
 def _report(request: HttpRequest, city: Jurisdiction) -> HttpResponse:
     status = 200
+    retry_after: int | None = None
     if request.method == "POST":
-        if not limits.PORTAL_REPORT.count_client(request).allowed:
-            return _rate_limited(request, city)
         form = ReportForm(request.POST, jurisdiction=city)
         if form.is_bot:
-            # Say nothing useful to a bot, and record nothing.
+            # Say nothing useful to a bot, and record nothing; it still uses up its address's allowance.
+            limits.PORTAL_REPORT.count_client(request)
             return render(request, "portal/received.html", {"city": city})
-        if form.is_valid():
-            try:
-                case = _submit(request, city, form.cleaned_data)
-            except CaseError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                request.session[SESSION_KEY] = case.reference
-                return redirect("portal:sent")
         status = 422
+        # Only a report that could be recorded counts toward the limit: a resident correcting
+        # mistakes is never locked out, and every refusal gives back the form as they typed it.
+        if form.is_valid():
+            verdict = limits.PORTAL_REPORT.count_client(request)
+            if not verdict.allowed:
+                status, retry_after = 429, verdict.retry_after
+                form.add_error(None, _too_many_reports(city, verdict))
+            else:
+                try:
+                    case = _submit(request, city, form.cleaned_data)
+                except CaseError as error:
+                    refund(verdict)
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    request.session[SESSION_KEY] = case.reference
+                    return redirect("portal:sent")
     else:
         form = ReportForm(jurisdiction=city)
-    return render(
+    response = render(
         request, "portal/report.html", {"form": form, "current": "report", **_city_context(city)}, status=status
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many_reports(city: Jurisdiction, verdict: Verdict) -> str:
+    minutes = _minutes(verdict.retry_after)
+    if city.phone:
+        return _(
+            "We have received many reports from your connection in the last while. Your report is kept below: "
+            "send it again in %(minutes)s minutes, or call Customer Care at %(phone)s."
+        ) % {"minutes": minutes, "phone": city.phone}
+    return _(
+        "We have received many reports from your connection in the last while. Your report is kept below: "
+        "send it again in %(minutes)s minutes, or call Customer Care."
+    ) % {"minutes": minutes}
 
 
 def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> Case:
@@ -183,11 +208,14 @@ def status(request: HttpRequest) -> HttpResponse:
     """Status by reference plus the email or phone given; one answer for a wrong reference and a wrong contact."""
     result = None
     code = 200
+    verdict: Verdict | None = None
     if request.method == "POST":
-        if not limits.PORTAL_STATUS.count_client(request).allowed:
-            return _rate_limited(request, _only_city())
+        verdict = limits.PORTAL_STATUS.count_client(request)
         form = StatusForm(request.POST)
-        if form.is_valid():
+        if not verdict.allowed:
+            code = 429
+            form.add_error(None, _too_many_look_ups(_only_city(), verdict))
+        elif form.is_valid():
             case = case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
             if case is None:
                 form.add_error(
@@ -216,6 +244,22 @@ def status(request: HttpRequest) -> HttpResponse:
         else "",
     }
     if city is None:
-        return render(request, "portal/status.html", context, status=code)
-    with timezone.override(city.zone):
-        return render(request, "portal/status.html", context, status=code)
+        response = render(request, "portal/status.html", context, status=code)
+    else:
+        with timezone.override(city.zone):
+            response = render(request, "portal/status.html", context, status=code)
+    if code == 429 and verdict is not None:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _too_many_look_ups(city: Jurisdiction | None, verdict: Verdict) -> str:
+    minutes = _minutes(verdict.retry_after)
+    if city is not None and city.phone:
+        return _(
+            "We have received many look-ups from your connection. Try again in %(minutes)s minutes, "
+            "or call Customer Care at %(phone)s."
+        ) % {"minutes": minutes, "phone": city.phone}
+    return _(
+        "We have received many look-ups from your connection. Try again in %(minutes)s minutes, or call Customer Care."
+    ) % {"minutes": minutes}
