@@ -178,8 +178,15 @@ def check_database(*, require_migrated: bool) -> None:
 def run_manage(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(["civicdesk manage", *args.arguments])
+    try:
+        execute_from_command_line(["civicdesk manage", *args.arguments])
+    except OperationalError:
+        # A database that cannot be reached is one line naming DATABASE_URL, like every other command;
+        # any other database failure keeps its traceback, which is what one needs to debug it.
+        check_database(require_migrated=False)
+        raise
     return 0
 
 

@@ -18,6 +18,7 @@ start-up checks (``civicdesk.E001``).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,12 +85,18 @@ class Config:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, safe to print in an error message."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with any password replaced, safe to print in an error message (even a URL that does not parse)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+    if "@" not in parts.netloc:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    credentials, _at, host = parts.netloc.rpartition("@")
+    if ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def from_environment() -> Config:
@@ -167,9 +174,17 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
 
 
 def _database(url: str) -> dict[str, Any]:
-    scheme = urlsplit(url).scheme
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", f"is not a valid URL ({error}): {redact_url(url)!r}") from None
+    scheme = parts.scheme
+    try:
+        parts.port  # noqa: B018 — read for its check: "Port out of range", "could not be cast to integer"
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", f"has a bad port ({error}) in {redact_url(url)!r}") from None
     if scheme == "sqlite":
-        parsed = dj_database_url.parse(url)
+        parsed = _parse_database_url(url)
         name = str(parsed["NAME"])
         if not name or name == ":memory:":
             raise ConfigError(
@@ -188,7 +203,7 @@ def _database(url: str) -> dict[str, Any]:
         parsed["TEST"] = {"NAME": str(Path(name).with_name(Path(name).stem + "-test.sqlite3"))}
         return dict(parsed)
     if scheme in ("postgres", "postgresql", "pgsql"):
-        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        parsed = _parse_database_url(url, conn_max_age=60, conn_health_checks=True)
         if not parsed.get("NAME"):
             raise ConfigError("DATABASE_URL", "needs a database name, e.g. postgres://civicdesk@localhost/civicdesk")
         return dict(parsed)
@@ -196,6 +211,16 @@ def _database(url: str) -> dict[str, Any]:
         "DATABASE_URL",
         f"unsupported scheme {scheme!r} in {redact_url(url)!r}; expected sqlite:///PATH or postgres://USER@HOST/NAME",
     )
+
+
+def _parse_database_url(url: str, **options: Any) -> dict[str, Any]:
+    try:
+        return dict(dj_database_url.parse(url, **options))
+    except (dj_database_url.ParseError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL",
+            f"is not a valid URL: {redact_url(url)!r} (write special characters in the password as %XX)",
+        ) from None
 
 
 def _persisted_secret_key(data_dir: Path) -> str:
