@@ -74,6 +74,8 @@ class Config:
     worker_heartbeat_max_age: int = 60
     web_concurrency: int = 2
     log_level: str = "INFO"
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
 
     @property
     def production(self) -> bool:
@@ -114,13 +116,21 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
     database_url = reader.text("DATABASE_URL", default=f"sqlite:///{data_dir / 'civicdesk.sqlite3'}")
     database = _database(database_url)
 
+    debug = reader.flag("DEBUG", default=False)
     if production:
+        # What production refuses to start with, each named (docs/operator.md, "Security").
+        if debug:
+            raise ConfigError("DEBUG", "must be off in production: it shows tracebacks and settings to any visitor")
         secret_key = reader.required("SECRET_KEY")
-        if len(secret_key) < 50:
-            raise ConfigError("SECRET_KEY", "must be at least 50 characters in production")
+        _check_secret_key(secret_key)
         allowed_hosts = reader.items("ALLOWED_HOSTS", default=None)
         if not allowed_hosts:
             raise ConfigError("ALLOWED_HOSTS", "is required in production (comma-separated host names)")
+        wildcards = [host for host in allowed_hosts if "*" in host]
+        if wildcards:
+            raise ConfigError(
+                "ALLOWED_HOSTS", f"may not contain a wildcard in production ({wildcards[0]!r}); name each host"
+            )
     else:
         secret_key = environ.get("SECRET_KEY") or _persisted_secret_key(data_dir)
         allowed_hosts = reader.items("ALLOWED_HOSTS", default=EMBEDDED_ALLOWED_HOSTS)
@@ -155,7 +165,7 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
 
     return Config(
         mode=mode,
-        debug=reader.flag("DEBUG", default=False),
+        debug=debug,
         data_dir=data_dir,
         database_url=database_url,
         database=database,
@@ -170,7 +180,19 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),
         web_concurrency=reader.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
         log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True),
+        staff_idle_minutes=reader.number("STAFF_IDLE_MINUTES", default=30, minimum=1, maximum=24 * 60),
+        staff_session_hours=reader.number("STAFF_SESSION_HOURS", default=12, minimum=1, maximum=24 * 30),
     )
+
+
+def _check_secret_key(key: str) -> None:
+    """Django's own test of a strong key (``check --deploy``'s security.W009), as a refusal to start."""
+    if len(key) < 50:
+        raise ConfigError("SECRET_KEY", "must be at least 50 characters in production")
+    if len(set(key)) < 5:
+        raise ConfigError("SECRET_KEY", "must not be a few characters repeated; generate a random key")
+    if key.startswith("django-insecure-"):
+        raise ConfigError("SECRET_KEY", "is Django's insecure development key; generate a random key")
 
 
 def _database(url: str) -> dict[str, Any]:
