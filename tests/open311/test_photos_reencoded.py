@@ -122,7 +122,7 @@ def test_the_exif_orientation_is_applied_to_the_pixels(o311: Open311, city: Any,
 def test_a_decompression_bomb_is_refused_before_it_is_decoded(o311: Open311, city: Any, media_root: Path) -> None:
     from civicdesk.domain.cases.models import Case
 
-    # 60,000 × 60,000 pixels of zeros: a few kilobytes that would decode to over 10 GB.
+    # 60,000 by 60,000 pixels of zeros: a few kilobytes that would decode to over 10 GB.
     header = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0))
     rows = zlib.compress(b"\x00" * (60_000 * 3 + 1) * 10)
     bomb = b"\x89PNG\r\n\x1a\n" + header + _png_chunk(b"IDAT", rows) + _png_chunk(b"IEND", b"")
