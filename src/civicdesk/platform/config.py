@@ -340,7 +340,13 @@ class Limit:
 
 # Defaults suit one resident at the portal and one person signing in.
 SIGN_IN_LIMITS = {"user": Limit(hits=5, seconds=15 * 60), "address": Limit(hits=20, seconds=15 * 60)}
-PORTAL_LIMITS = {"report": Limit(hits=10, seconds=3600), "status": Limit(hits=30, seconds=600)}
+PORTAL_LIMITS = {
+    "report": Limit(hits=10, seconds=3600),
+    "status": Limit(hits=30, seconds=600),
+    # References are public in the Open311 feed: guesses at one case's email or phone are limited
+    # whatever address they come from (the status link in the receipt is not).
+    "reference": Limit(hits=10, seconds=3600),
+}
 
 OPEN311_CONTACT = "Contact the city's Customer Care office."
 OPEN311_KEY_SERVICE = (
@@ -367,7 +373,7 @@ def sign_in_limits() -> dict[str, Limit]:
 
 
 def portal_limits() -> dict[str, Limit]:
-    """``CIVICDESK_PORTAL_LIMITS``: portal ``report`` submissions and ``status`` look-ups per client address."""
+    """``CIVICDESK_PORTAL_LIMITS``: ``report`` submissions and ``status`` look-ups per address, look-ups per ``reference``."""
     return named_limits("CIVICDESK_PORTAL_LIMITS", PORTAL_LIMITS)
 
 

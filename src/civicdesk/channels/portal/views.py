@@ -7,9 +7,11 @@ transaction.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
+from civicdesk.channels.portal.models import StatusKey, digest_of
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
 from civicdesk.channels.ui import wording
 from civicdesk.domain.cases import actions, clocks, notifications
@@ -31,6 +34,7 @@ from civicdesk.platform.throttle import limits
 from civicdesk.platform.throttle.counters import Verdict, refund
 
 SESSION_KEY = "portal_submitted"
+LINK_SESSION_KEY = "portal_status_link"
 ACTOR_LABEL = "resident (web)"
 
 
@@ -151,7 +155,27 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
     )
-    intake = actions.create_case(
+    # The receipt carries the case's status link; the secret is stored (as a digest) in the same transaction.
+    secret = secrets.token_urlsafe(24)
+    status_url = request.build_absolute_uri(reverse("portal:status_link", args=[secret]))
+    with transaction.atomic():
+        intake = _create(request, city, data, kind, feedback_type, description, contact, status_url)
+        StatusKey.objects.update_or_create(case=intake.case, defaults={"digest": digest_of(secret)})
+    request.session[LINK_SESSION_KEY] = status_url
+    return intake.case
+
+
+def _create(
+    request: HttpRequest,
+    city: Jurisdiction,
+    data: dict[str, Any],
+    kind: str,
+    feedback_type: str,
+    description: str,
+    contact: actions.ContactDetails,
+    status_url: str,
+) -> actions.Intake:
+    return actions.create_case(
         jurisdiction=city,
         actor=None,
         actor_label=ACTOR_LABEL,
@@ -168,9 +192,8 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         safety_threat=data["safety_threat"],
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
-        receipt=actions.Receipt(status_url=request.build_absolute_uri(reverse("portal:status"))),
+        receipt=actions.Receipt(status_url=status_url),
     )
-    return intake.case
 
 
 def _expected_text(case: Case) -> str:
@@ -199,6 +222,7 @@ def sent(request: HttpRequest) -> HttpResponse:
                 "reference": display(case.reference),
                 "expected": _expected_text(case),
                 "emailed": bool(case.contact and case.contact.email),
+                "status_link": request.session.get(LINK_SESSION_KEY, ""),
             },
         )
 
@@ -216,8 +240,16 @@ def status(request: HttpRequest) -> HttpResponse:
             code = 429
             form.add_error(None, _too_many_look_ups(_only_city(), verdict))
         elif form.is_valid():
-            case = case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
-            if case is None:
+            per_reference = limits.PORTAL_REFERENCE.count(form.cleaned_data["reference"])
+            case = (
+                case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
+                if per_reference.allowed
+                else None
+            )
+            if not per_reference.allowed:
+                verdict, code = per_reference, 429
+                form.add_error(None, _too_many_look_ups(_only_city(), per_reference))
+            elif case is None:
                 form.add_error(
                     None,
                     _(
@@ -243,6 +275,12 @@ def status(request: HttpRequest) -> HttpResponse:
         if city and result and result.case.kind == Kind.COMPLAINT
         else "",
     }
+    return _status_page(request, context, city, code, verdict)
+
+
+def _status_page(
+    request: HttpRequest, context: dict[str, Any], city: Jurisdiction | None, code: int, verdict: Verdict | None
+) -> HttpResponse:
     if city is None:
         response = render(request, "portal/status.html", context, status=code)
     else:
@@ -251,6 +289,39 @@ def status(request: HttpRequest) -> HttpResponse:
     if code == 429 and verdict is not None:
         response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+@never_cache
+def status_link(request: HttpRequest, key: str) -> HttpResponse:
+    """The status page opened by the secret link in the web receipt: no reference or contact to type."""
+    verdict = limits.PORTAL_STATUS.count_client(request)
+    city = _only_city()
+    form = StatusForm()
+    if not verdict.allowed:
+        notice = _too_many_look_ups(city, verdict)
+        return _status_page(
+            request, {"current": "status", "form": form, "city": city, "notice": notice}, city, 429, verdict
+        )
+    found = StatusKey.objects.select_related("case__jurisdiction").filter(digest=digest_of(key)).first()
+    if found is None:
+        notice = _(
+            "This status link does not work. Enter your reference number and the email address or phone "
+            "number you gave us, or call Customer Care."
+        )
+        return _status_page(
+            request, {"current": "status", "form": form, "city": city, "notice": notice}, city, 404, verdict
+        )
+    result = public_status(found.case)
+    city = found.case.jurisdiction
+    context = {
+        "current": "status",
+        "form": form,
+        "result": result,
+        "reference": display(found.case.reference),
+        "city": city,
+        "ombudsman": actions.ombudsman_information(city) if found.case.kind == Kind.COMPLAINT else "",
+    }
+    return _status_page(request, context, city, 200, verdict)
 
 
 def _too_many_look_ups(city: Jurisdiction | None, verdict: Verdict) -> str:
