@@ -76,6 +76,8 @@ class Config:
     log_level: str = "INFO"
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
+    journal_checkpoint_file: Path | None = None
+    journal_checkpoint_key: str = field(default="", repr=False)
 
     @property
     def production(self) -> bool:
@@ -180,9 +182,20 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),
         web_concurrency=reader.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
         log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True),
+        journal_checkpoint_file=reader.file_path(
+            "JOURNAL_CHECKPOINT_FILE", default=data_dir / "journal-checkpoints.jsonl"
+        ),
+        journal_checkpoint_key=_checkpoint_key(environ.get("JOURNAL_CHECKPOINT_KEY", "")),
         staff_idle_minutes=reader.number("STAFF_IDLE_MINUTES", default=30, minimum=1, maximum=24 * 60),
         staff_session_hours=reader.number("STAFF_SESSION_HOURS", default=12, minimum=1, maximum=24 * 30),
     )
+
+
+def _checkpoint_key(key: str) -> str:
+    """The key the journal checkpoints are signed with (none: the checkpoints are written unsigned)."""
+    if key and (len(key) < 32 or len(set(key)) < 5):
+        raise ConfigError("JOURNAL_CHECKPOINT_KEY", "must be at least 32 random characters")
+    return key
 
 
 def _check_secret_key(key: str) -> None:
@@ -322,6 +335,13 @@ class _Reader:
             raise ConfigError(name, f"{path} exists and is not a directory")
         return path.resolve()
 
+    def file_path(self, name: str, *, default: Path) -> Path:
+        raw = self.environ.get(name, "").strip()
+        path = Path(raw).expanduser() if raw else default
+        if path.is_dir():
+            raise ConfigError(name, f"{path} is a directory; name a file")
+        return path.resolve()
+
 
 # --- Django settings read while running ----------------------------------------------------
 
@@ -421,6 +441,20 @@ def open311_settings() -> Open311Settings:
         contact=_setting_text("OPEN311_CONTACT", default=OPEN311_CONTACT),
         key_service=_setting_text("OPEN311_KEY_SERVICE", default=OPEN311_KEY_SERVICE),
     )
+
+
+@dataclass(frozen=True)
+class JournalCheckpointSettings:
+    file: Path
+    key: str = field(repr=False)
+
+
+def journal_checkpoint_settings() -> JournalCheckpointSettings:
+    """Where the journal checkpoints are appended, and the key they are signed with ("" : unsigned)."""
+    where = getattr(settings, "JOURNAL_CHECKPOINT_FILE", None)
+    if not isinstance(where, str | Path) or not str(where):
+        raise SettingError("JOURNAL_CHECKPOINT_FILE", f"must be a file path, not {where!r}")
+    return JournalCheckpointSettings(file=Path(where), key=_setting_text("JOURNAL_CHECKPOINT_KEY", default=""))
 
 
 def _setting_number(name: str, *, default: int, minimum: int) -> int:

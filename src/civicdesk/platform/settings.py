@@ -135,6 +135,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 
+# The journals' checkpoints, outside the database (domain/cases/journal_checks.py, docs/operator.md "Security").
+JOURNAL_CHECKPOINT_FILE = CONFIG.journal_checkpoint_file
+JOURNAL_CHECKPOINT_KEY = CONFIG.journal_checkpoint_key
 SESSION_COOKIE_HTTPONLY = True
 # A sign-in lasts a working day at most; idle_sessions.py ends it sooner after STAFF_IDLE_MINUTES idle.
 SESSION_COOKIE_AGE = CONFIG.staff_session_hours * 3600

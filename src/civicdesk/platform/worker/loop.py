@@ -54,6 +54,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("query statistics", timedelta(hours=6), "civicdesk.platform.worker.jobs.refresh_query_statistics"),
     PeriodicJob("case sweep", timedelta(seconds=30), "civicdesk.domain.cases.sweep.run_sweep"),
     PeriodicJob("prune finished tasks", timedelta(hours=6), "civicdesk.platform.worker.jobs.prune_finished_tasks"),
+    PeriodicJob("journal checkpoint", timedelta(minutes=10), "civicdesk.domain.cases.journal_checks.write_checkpoint"),
 )
 
 
