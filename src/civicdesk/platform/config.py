@@ -77,6 +77,7 @@ class Config:
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
     journal_checkpoint_file: Path | None = None
+    staff_two_factor_required: bool = False
     journal_checkpoint_key: str = field(default="", repr=False)
 
     @property
@@ -186,6 +187,7 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
             "JOURNAL_CHECKPOINT_FILE", default=data_dir / "journal-checkpoints.jsonl"
         ),
         journal_checkpoint_key=_checkpoint_key(environ.get("JOURNAL_CHECKPOINT_KEY", "")),
+        staff_two_factor_required=reader.flag("STAFF_TWO_FACTOR_REQUIRED", default=production),
         staff_idle_minutes=reader.number("STAFF_IDLE_MINUTES", default=30, minimum=1, maximum=24 * 60),
         staff_session_hours=reader.number("STAFF_SESSION_HOURS", default=12, minimum=1, maximum=24 * 30),
     )
@@ -455,6 +457,14 @@ def journal_checkpoint_settings() -> JournalCheckpointSettings:
     if not isinstance(where, str | Path) or not str(where):
         raise SettingError("JOURNAL_CHECKPOINT_FILE", f"must be a file path, not {where!r}")
     return JournalCheckpointSettings(file=Path(where), key=_setting_text("JOURNAL_CHECKPOINT_KEY", default=""))
+
+
+def two_factor_required() -> bool:
+    """``CIVICDESK_TWO_FACTOR_REQUIRED``: staff who may see residents' contacts must sign in with a second factor."""
+    value = getattr(settings, "CIVICDESK_TWO_FACTOR_REQUIRED", False)
+    if not isinstance(value, bool):
+        raise SettingError("CIVICDESK_TWO_FACTOR_REQUIRED", f"must be True or False, not {value!r}")
+    return value
 
 
 def _setting_number(name: str, *, default: int, minimum: int) -> int:

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger files itself (no CDN)
+    "django_otp",  # staff two-factor sign-in: time-based codes and single-use recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "civicdesk.domain.staff",
     "civicdesk.domain.city",
     "civicdesk.domain.people",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicdesk.channels.desk.two_factor.TwoFactorMiddleware",
     "civicdesk.platform.idle_sessions.IdleStaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -138,6 +143,9 @@ else:
 # The journals' checkpoints, outside the database (domain/cases/journal_checks.py, docs/operator.md "Security").
 JOURNAL_CHECKPOINT_FILE = CONFIG.journal_checkpoint_file
 JOURNAL_CHECKPOINT_KEY = CONFIG.journal_checkpoint_key
+# Staff two-factor sign-in (TOTP, with recovery codes): required in production for roles that see contacts.
+CIVICDESK_TWO_FACTOR_REQUIRED = CONFIG.staff_two_factor_required
+OTP_TOTP_ISSUER = "civicdesk"
 SESSION_COOKIE_HTTPONLY = True
 # A sign-in lasts a working day at most; idle_sessions.py ends it sooner after STAFF_IDLE_MINUTES idle.
 SESSION_COOKIE_AGE = CONFIG.staff_session_hours * 3600
