@@ -18,6 +18,7 @@ def digest_of(secret: str) -> str:
 class StatusKey(models.Model):
     """One case's status secret, kept only as a digest: a database copy cannot open anyone's status page."""
 
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="status_key")
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -160,7 +160,9 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
     status_url = request.build_absolute_uri(reverse("portal:status_link", args=[secret]))
     with transaction.atomic():
         intake = _create(request, city, data, kind, feedback_type, description, contact, status_url)
-        StatusKey.objects.update_or_create(case=intake.case, defaults={"digest": digest_of(secret)})
+        StatusKey.objects.update_or_create(
+            case=intake.case, defaults={"digest": digest_of(secret), "jurisdiction": city}
+        )
     request.session[LINK_SESSION_KEY] = status_url
     return intake.case
 
