@@ -12,6 +12,7 @@ sets the number of trials (2 here; ``make chaos`` runs 100).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -83,10 +84,8 @@ def _post(port: int, token: str, key: str, received: str) -> tuple[int, dict[str
 
 def _kill(*processes: subprocess.Popen[str]) -> None:
     for process in processes:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for process in processes:
         process.wait(timeout=15)
 
