@@ -5,6 +5,11 @@ session cookie's own age is the absolute limit, and this middleware signs the
 user out once they have been idle longer than the idle limit. The time of the
 last request is written to the session at most once a minute, so reading a
 queue does not become a database write per page.
+
+Idle time is counted on Django's wall clock, the one its own session expiry
+uses, not on the product's business clock (``timesource``): tests and
+replays move the business clock across days, and a desk left unattended is
+a matter of real minutes.
 """
 
 from __future__ import annotations
@@ -15,8 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-
-from civicdesk.platform import timesource
+from django.utils import timezone
 
 LAST_SEEN = "civicdesk_last_seen"
 REFRESH_EVERY = timedelta(minutes=1)
@@ -29,7 +33,7 @@ class IdleStaffSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            now = timesource.now()
+            now = timezone.now()
             idle = timedelta(minutes=settings.CONFIG.staff_idle_minutes)
             seen = _read(request.session.get(LAST_SEEN))
             if seen is not None and now - seen > idle:
