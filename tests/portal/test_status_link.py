@@ -50,7 +50,7 @@ def test_the_receipt_carries_a_status_link_that_opens_the_case_without_contact_d
 
 def test_only_a_digest_of_the_secret_is_stored(city):
     case, link, _client = _report(city)
-    secret = LINK.search(link).group(1)  # type: ignore[union-attr]
+    secret = LINK.search(link).group(1)
     stored = StatusKey.objects.get(case=case)
     assert secret not in stored.digest
     assert len(stored.digest) == 64
