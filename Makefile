@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 READY := $(VENV)/.ready
 
-.PHONY: run test lint format bench assets clean
+.PHONY: run test lint format bench assets clean chaos
 
 run: $(READY)  ## run the product: demo city, web + worker on http://127.0.0.1:8000
 	$(VENV)/bin/civicdesk demo
@@ -19,6 +19,11 @@ lint: $(READY)  ## ruff, format check, mypy, import contracts (the rings), Djang
 	$(VENV)/bin/lint-imports --no-cache
 	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py check --fail-level WARNING
 	CIVICDESK_DATA_DIR=$$(mktemp -d) $(VENV)/bin/python manage.py makemigrations --check --dry-run
+
+chaos: $(READY)  ## 100 crash trials (kill -9 of web and worker during intake and sweeps), SQLite then PostgreSQL
+	CIVICDESK_DATA_DIR=$$(mktemp -d) CIVICDESK_CRASH_TRIALS=$${TRIALS:-100} $(VENV)/bin/python -m pytest -q tests/durability/test_crash_trials.py
+	if $(VENV)/bin/python scripts/with_postgres.py --find >/dev/null; then \
+	  CIVICDESK_DATA_DIR=$$(mktemp -d) CIVICDESK_CRASH_TRIALS=$${TRIALS:-100} $(VENV)/bin/python scripts/with_postgres.py -- $(VENV)/bin/python -m pytest -q tests/durability/test_crash_trials.py; fi
 
 format: $(READY)
 	$(VENV)/bin/ruff check --fix .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -29,6 +30,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Hashing is deliberately slow in production; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def journal_checkpoint_file(settings: object, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test appends journal checkpoints to its own file: a shared one would name other tests' cases."""
+    path = tmp_path_factory.mktemp("journal") / "journal-checkpoints.jsonl"
+    settings.JOURNAL_CHECKPOINT_FILE = path  # type: ignore[attr-defined]
+    return path
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ from django.db import connection
 
 from civicdesk.platform.config import ConfigError, read_config, redact_url
 
+# Production refuses a key of one character repeated (test_security_staples.py); this one passes.
+STRONG_KEY = "k7#Qp2!vX9@mL4$wR8^tY1&zB6*nC3(fH5)jD0_sG2+aE9-uI4"
+
 
 def test_defaults_give_an_embedded_sqlite_setup(tmp_path: Path) -> None:
     config = read_config({}, cwd=tmp_path)
@@ -68,13 +71,13 @@ def test_production_requires_secret_key_and_allowed_hosts(tmp_path: Path) -> Non
     assert missing_key.value.variable == "SECRET_KEY"
 
     with pytest.raises(ConfigError) as missing_hosts:
-        read_config({"CIVICDESK_MODE": "production", "SECRET_KEY": "x" * 64}, cwd=tmp_path)
+        read_config({"CIVICDESK_MODE": "production", "SECRET_KEY": STRONG_KEY}, cwd=tmp_path)
     assert missing_hosts.value.variable == "ALLOWED_HOSTS"
 
     config = read_config(
         {
             "CIVICDESK_MODE": "production",
-            "SECRET_KEY": "x" * 64,
+            "SECRET_KEY": STRONG_KEY,
             "ALLOWED_HOSTS": "311.city.example, desk.city.example",
         },
         cwd=tmp_path,

@@ -42,12 +42,17 @@ class CliError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Piped into `head`, stop quietly like any Unix tool instead of a BrokenPipeError traceback.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # SIGPIPE stays ignored (Python's default): the web processes inherit it, and a client
+    # hanging up must be an error the server handles, never a signal that kills the process.
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except BrokenPipeError:
+        # Piped into `head`: stop quietly like any Unix tool instead of a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
     except ConfigError as error:
         print(f"civicdesk: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -182,8 +187,15 @@ def check_database(*, require_migrated: bool) -> None:
 def run_manage(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
+    from django.db import OperationalError
 
-    execute_from_command_line(["civicdesk manage", *args.arguments])
+    try:
+        execute_from_command_line(["civicdesk manage", *args.arguments])
+    except OperationalError:
+        # A database that cannot be reached is one line naming DATABASE_URL, like every other command;
+        # any other database failure keeps its traceback, which is what one needs to debug it.
+        check_database(require_migrated=False)
+        raise
     return 0
 
 
@@ -204,6 +216,7 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers or settings.CONFIG.web_concurrency,
+        data_dir=settings.CONFIG.data_dir,
     ).run()
     return 0
 

@@ -18,6 +18,7 @@ start-up checks (``civicdesk.E001``).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,6 +88,11 @@ class Config:
     worker_heartbeat_max_age: int = 60
     web_concurrency: int = 2
     log_level: str = "INFO"
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    journal_checkpoint_file: Path | None = None
+    staff_two_factor_required: bool = False
+    journal_checkpoint_key: str = field(default="", repr=False)
 
     @property
     def production(self) -> bool:
@@ -98,12 +104,18 @@ class Config:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced, safe to print in an error message."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with any password replaced, safe to print in an error message (even a URL that does not parse)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+    if "@" not in parts.netloc:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    credentials, _at, host = parts.netloc.rpartition("@")
+    if ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def from_environment() -> Config:
@@ -121,13 +133,21 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
     database_url = reader.text("DATABASE_URL", default=f"sqlite:///{data_dir / 'civicdesk.sqlite3'}")
     database = _database(database_url)
 
+    debug = reader.flag("DEBUG", default=False)
     if production:
+        # What production refuses to start with, each named (docs/operator.md, "Security").
+        if debug:
+            raise ConfigError("DEBUG", "must be off in production: it shows tracebacks and settings to any visitor")
         secret_key = reader.required("SECRET_KEY")
-        if len(secret_key) < 50:
-            raise ConfigError("SECRET_KEY", "must be at least 50 characters in production")
+        _check_secret_key(secret_key)
         allowed_hosts = reader.items("ALLOWED_HOSTS", default=None)
         if not allowed_hosts:
             raise ConfigError("ALLOWED_HOSTS", "is required in production (comma-separated host names)")
+        wildcards = [host for host in allowed_hosts if "*" in host]
+        if wildcards:
+            raise ConfigError(
+                "ALLOWED_HOSTS", f"may not contain a wildcard in production ({wildcards[0]!r}); name each host"
+            )
     else:
         secret_key = environ.get("SECRET_KEY") or _persisted_secret_key(data_dir)
         allowed_hosts = reader.items("ALLOWED_HOSTS", default=EMBEDDED_ALLOWED_HOSTS)
@@ -172,7 +192,7 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
 
     return Config(
         mode=mode,
-        debug=reader.flag("DEBUG", default=False),
+        debug=debug,
         data_dir=data_dir,
         database_url=database_url,
         database=database,
@@ -188,15 +208,47 @@ def read_config(environ: Mapping[str, str], *, cwd: Path | None = None) -> Confi
         worker_heartbeat_max_age=reader.number("WORKER_HEARTBEAT_MAX_AGE", default=60, minimum=5),
         web_concurrency=reader.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
         log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO", upper=True),
+        journal_checkpoint_file=reader.file_path(
+            "JOURNAL_CHECKPOINT_FILE", default=data_dir / "journal-checkpoints.jsonl"
+        ),
+        journal_checkpoint_key=_checkpoint_key(environ.get("JOURNAL_CHECKPOINT_KEY", "")),
+        staff_two_factor_required=reader.flag("STAFF_TWO_FACTOR_REQUIRED", default=production),
+        staff_idle_minutes=reader.number("STAFF_IDLE_MINUTES", default=30, minimum=1, maximum=24 * 60),
+        staff_session_hours=reader.number("STAFF_SESSION_HOURS", default=12, minimum=1, maximum=24 * 30),
     )
 
 
+def _checkpoint_key(key: str) -> str:
+    """The key the journal checkpoints are signed with (none: the checkpoints are written unsigned)."""
+    if key and (len(key) < 32 or len(set(key)) < 5):
+        raise ConfigError("JOURNAL_CHECKPOINT_KEY", "must be at least 32 random characters")
+    return key
+
+
+def _check_secret_key(key: str) -> None:
+    """Django's own test of a strong key (``check --deploy``'s security.W009), as a refusal to start."""
+    if len(key) < 50:
+        raise ConfigError("SECRET_KEY", "must be at least 50 characters in production")
+    if len(set(key)) < 5:
+        raise ConfigError("SECRET_KEY", "must not be a few characters repeated; generate a random key")
+    if key.startswith("django-insecure-"):
+        raise ConfigError("SECRET_KEY", "is Django's insecure development key; generate a random key")
+
+
 def _database(url: str) -> dict[str, Any]:
-    scheme = urlsplit(url).scheme
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", f"is not a valid URL ({error}): {redact_url(url)!r}") from None
+    scheme = parts.scheme
+    try:
+        parts.port  # noqa: B018 — read for its check: "Port out of range", "could not be cast to integer"
+    except ValueError as error:
+        raise ConfigError("DATABASE_URL", f"has a bad port ({error}) in {redact_url(url)!r}") from None
     if scheme == "sqlite":
         # A connection kept across requests: opening one registers Django's SQL functions and runs the
         # pragmas below, about 3 ms of CPU that every request paid.
-        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        parsed = _parse_database_url(url, conn_max_age=60, conn_health_checks=True)
         name = str(parsed["NAME"])
         if not name or name == ":memory:":
             raise ConfigError(
@@ -216,7 +268,7 @@ def _database(url: str) -> dict[str, Any]:
         parsed["TEST"] = {"NAME": str(Path(name).with_name(Path(name).stem + "-test.sqlite3"))}
         return dict(parsed)
     if scheme in ("postgres", "postgresql", "pgsql"):
-        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        parsed = _parse_database_url(url, conn_max_age=60, conn_health_checks=True)
         if not parsed.get("NAME"):
             raise ConfigError("DATABASE_URL", "needs a database name, e.g. postgres://civicdesk@localhost/civicdesk")
         return dict(parsed)
@@ -224,6 +276,16 @@ def _database(url: str) -> dict[str, Any]:
         "DATABASE_URL",
         f"unsupported scheme {scheme!r} in {redact_url(url)!r}; expected sqlite:///PATH or postgres://USER@HOST/NAME",
     )
+
+
+def _parse_database_url(url: str, **options: Any) -> dict[str, Any]:
+    try:
+        return dict(dj_database_url.parse(url, **options))
+    except (dj_database_url.ParseError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL",
+            f"is not a valid URL: {redact_url(url)!r} (write special characters in the password as %XX)",
+        ) from None
 
 
 def _persisted_secret_key(data_dir: Path) -> str:
@@ -303,6 +365,13 @@ class _Reader:
             raise ConfigError(name, f"{path} exists and is not a directory")
         return path.resolve()
 
+    def file_path(self, name: str, *, default: Path) -> Path:
+        raw = self.environ.get(name, "").strip()
+        path = Path(raw).expanduser() if raw else default
+        if path.is_dir():
+            raise ConfigError(name, f"{path} is a directory; name a file")
+        return path.resolve()
+
 
 # --- Django settings read while running ----------------------------------------------------
 
@@ -321,7 +390,13 @@ class Limit:
 
 # Defaults suit one resident at the portal and one person signing in.
 SIGN_IN_LIMITS = {"user": Limit(hits=5, seconds=15 * 60), "address": Limit(hits=20, seconds=15 * 60)}
-PORTAL_LIMITS = {"report": Limit(hits=10, seconds=3600), "status": Limit(hits=30, seconds=600)}
+PORTAL_LIMITS = {
+    "report": Limit(hits=10, seconds=3600),
+    "status": Limit(hits=30, seconds=600),
+    # References are public in the Open311 feed: guesses at one case's email or phone are limited
+    # whatever address they come from (the status link in the receipt is not).
+    "reference": Limit(hits=10, seconds=3600),
+}
 
 OPEN311_CONTACT = "Contact the city's Customer Care office."
 OPEN311_KEY_SERVICE = (
@@ -348,7 +423,7 @@ def sign_in_limits() -> dict[str, Limit]:
 
 
 def portal_limits() -> dict[str, Limit]:
-    """``CIVICDESK_PORTAL_LIMITS``: portal ``report`` submissions and ``status`` look-ups per client address."""
+    """``CIVICDESK_PORTAL_LIMITS``: ``report`` submissions and ``status`` look-ups per address, look-ups per ``reference``."""
     return named_limits("CIVICDESK_PORTAL_LIMITS", PORTAL_LIMITS)
 
 
@@ -396,6 +471,28 @@ def open311_settings() -> Open311Settings:
         contact=_setting_text("OPEN311_CONTACT", default=OPEN311_CONTACT),
         key_service=_setting_text("OPEN311_KEY_SERVICE", default=OPEN311_KEY_SERVICE),
     )
+
+
+@dataclass(frozen=True)
+class JournalCheckpointSettings:
+    file: Path
+    key: str = field(repr=False)
+
+
+def journal_checkpoint_settings() -> JournalCheckpointSettings:
+    """Where the journal checkpoints are appended, and the key they are signed with ("" : unsigned)."""
+    where = getattr(settings, "JOURNAL_CHECKPOINT_FILE", None)
+    if not isinstance(where, str | Path) or not str(where):
+        raise SettingError("JOURNAL_CHECKPOINT_FILE", f"must be a file path, not {where!r}")
+    return JournalCheckpointSettings(file=Path(where), key=_setting_text("JOURNAL_CHECKPOINT_KEY", default=""))
+
+
+def two_factor_required() -> bool:
+    """``CIVICDESK_TWO_FACTOR_REQUIRED``: staff who may see residents' contacts must sign in with a second factor."""
+    value = getattr(settings, "CIVICDESK_TWO_FACTOR_REQUIRED", False)
+    if not isinstance(value, bool):
+        raise SettingError("CIVICDESK_TWO_FACTOR_REQUIRED", f"must be True or False, not {value!r}")
+    return value
 
 
 def _setting_number(name: str, *, default: int, minimum: int) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from civicdesk.platform.config import from_environment
 
 CONFIG = from_environment()
@@ -30,6 +32,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger files itself (no CDN)
+    "django_otp",  # staff two-factor sign-in: time-based codes and single-use recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "civicdesk.domain.staff",
     "civicdesk.domain.city",
     "civicdesk.domain.people",
@@ -47,12 +52,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicdesk.channels.desk.two_factor.TwoFactorMiddleware",
+    "civicdesk.platform.idle_sessions.IdleStaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -132,7 +141,30 @@ else:
     EMAIL_BACKEND = "civicdesk.platform.mail_files.EmlFileBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 
+# The journals' checkpoints, outside the database (domain/cases/journal_checks.py, docs/operator.md "Security").
+JOURNAL_CHECKPOINT_FILE = CONFIG.journal_checkpoint_file
+JOURNAL_CHECKPOINT_KEY = CONFIG.journal_checkpoint_key
+# Staff two-factor sign-in (TOTP, with recovery codes): required in production for roles that see contacts.
+CIVICDESK_TWO_FACTOR_REQUIRED = CONFIG.staff_two_factor_required
+OTP_TOTP_ISSUER = "civicdesk"
 SESSION_COOKIE_HTTPONLY = True
+# A sign-in lasts a working day at most; idle_sessions.py ends it sooner after STAFF_IDLE_MINUTES idle.
+SESSION_COOKIE_AGE = CONFIG.staff_session_hours * 3600
+# Every page: scripts, styles and images from this site only, no inline code, no framing, forms post here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from civicdesk.domain.cases import time_windows
 from civicdesk.engines.calendars import CalendarError, Pause
 from civicdesk.engines.calendars.spec import WEEKDAYS
 from civicdesk.engines.standards.due import due
@@ -38,6 +39,9 @@ def _instant(text: str, what: str) -> datetime:
         raise UserError(f"{what} {text!r} is not an ISO 8601 timestamp (e.g. 2026-08-03T10:00:00-04:00)") from None
     if value.tzinfo is None:
         raise UserError(f"{what} {text!r} has no UTC offset; add one, e.g. {value.isoformat()}-04:00 or Z")
+    if not time_windows.PLANNING.contains(value):
+        earliest, latest = time_windows.PLANNING.bounds()
+        raise UserError(f"{what} {text!r} must be between {earliest.date()} and {latest.date()}")
     return value
 
 

@@ -15,3 +15,5 @@ urlpatterns = [
     path("", include("civicdesk.channels.open311.urls")),  # /open311/discovery.*, /open311/v2/…
     path("", include("civicdesk.channels.portal.urls")),
 ]
+
+handler400 = "civicdesk.platform.views.bad_request"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -10,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 class WebServer(BaseApplication):  # type: ignore[misc]
     """Pre-forking WSGI server: a master process and ``workers`` web processes."""
 
-    def __init__(self, *, host: str, port: int, workers: int) -> None:
+    def __init__(self, *, host: str, port: int, workers: int, data_dir: Path) -> None:
         bind_host = f"[{host}]" if ":" in host else host
         self.options: dict[str, Any] = {
             "bind": f"{bind_host}:{port}",
@@ -21,11 +22,15 @@ class WebServer(BaseApplication):  # type: ignore[misc]
             "graceful_timeout": 30,
             "keepalive": 5,
             "accesslog": "-",
+            "logger_class": "civicdesk.platform.access_log.RedactingLogger",
             "errorlog": "-",
             "proc_name": "civicdesk-web",
             # Restart web processes now and then so a slow leak can never take the site down.
             "max_requests": 10_000,
             "max_requests_jitter": 1_000,
+            # One control socket per instance, beside its data: two servers run by one account
+            # must never answer each other's `gunicornc` commands.
+            "control_socket": str(data_dir / "gunicorn.ctl"),
         }
         super().__init__()
 

@@ -240,7 +240,9 @@ def route(request: HttpRequest, reference: str, payload: RouteIn) -> dict[str, A
     department = Department.objects.filter(jurisdiction_id=case.jurisdiction_id, code=payload.department).first()
     if department is None:
         raise InvalidInput(f"no department with code {payload.department!r}", field="department")
-    actions.route_case(case=case, actor=user, department=department, reason=payload.reason)
+    actions.route_case(
+        case=case, actor=user, department=department, reason=payload.reason, reason_public=payload.reason_public
+    )
     return _out(user, case)
 
 

@@ -162,6 +162,9 @@ class AcknowledgeIn(Input):
 class RouteIn(Input):
     department: Code = Field(description="Department code, e.g. roads.")
     reason: Note = Field("", description="Required when re-routing (PK-ROUTE).")
+    reason_public: StrictBool = Field(
+        False, description="Show the reason to the resident (Open311); staff-only if false."
+    )
 
 
 class AssignIn(Input):

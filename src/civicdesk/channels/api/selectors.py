@@ -15,10 +15,11 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from civicdesk.channels.api.errors import NotFound
 from civicdesk.channels.api.schemas import CaseFilters, decimal_or_none
-from civicdesk.domain.cases import access, clocks, standing
+from civicdesk.domain.cases import access, clocks, standing, time_windows
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import (
     Case,
@@ -126,8 +127,9 @@ def case_queue(user: User, filters: CaseFilters, *, now: datetime) -> QuerySet[C
     if filters.at_risk is not None:
         cases = _having(cases, in_state(user, standing.AT_RISK, now), filters.at_risk)
     if filters.due_before is not None:
+        due_before = time_windows.check_planning(filters.due_before, field="due_before", label=_("The due-before date"))
         # A running clock due before then, or a missed one still owed since before then.
-        cases = cases.filter(Q(next_due_at__lt=filters.due_before) | Q(owed_since__lt=filters.due_before))
+        cases = cases.filter(Q(next_due_at__lt=due_before) | Q(owed_since__lt=due_before))
     cases = with_output_relations(cases, contact=access.may_see_contact(user))
     return cases.order_by("-received_at", "-pk")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django import forms
@@ -16,8 +16,9 @@ from django.utils.translation import ngettext
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateInput, DateTimeLocalInput
 from civicdesk.channels.ui.wording import language_name
-from civicdesk.domain.cases import standing
+from civicdesk.domain.cases import standing, time_windows
 from civicdesk.domain.cases.actions import UPDATE_ACTIONS
+from civicdesk.domain.cases.errors import InvalidInput
 from civicdesk.domain.cases.models import Channel, FeedbackType, Kind, Resolution
 from civicdesk.domain.cases.standing import STATE_LABELS
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
@@ -249,6 +250,11 @@ class AcknowledgeForm(forms.Form):
 class RouteForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
     reason = forms.CharField(label=_("Reason (needed when re-routing)"), required=False)
+    reason_public = forms.BooleanField(
+        label=_("Show the reason to the resident"),
+        required=False,
+        help_text=_("Unticked, the reason stays in the staff journal."),
+    )
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -274,17 +280,30 @@ class AssignForm(forms.Form):
         field.queryset = User.objects.filter(pk__in=[u.pk for u in staff]).order_by("last_name", "first_name")
 
 
+def _plannable_day(day: date) -> None:
+    """A timeline's day in the planning window, checked before the calendar is asked about that day."""
+    try:
+        time_windows.check_planning(
+            datetime.combine(day, time(12), tzinfo=UTC), field="timeline", label=str(_("The day"))
+        )
+    except InvalidInput as error:
+        raise ValidationError(error.message, code=error.code) from None
+
+
 class UpdateForm(forms.Form):
     update = forms.ChoiceField(label=_("What is recorded"), choices=[(k, UPDATE_LABELS[k]) for k in UPDATE_ACTIONS])
     note = forms.CharField(label=_("Describe the update"), widget=forms.Textarea({"rows": 3}))
     timeline = forms.DateField(
-        label=_("Anticipated completion (for an action plan)"), required=False, widget=DateInput()
+        label=_("Anticipated completion (for an action plan)"),
+        required=False,
+        widget=DateInput(),
+        validators=[_plannable_day],
     )
     public = forms.BooleanField(label=_("Show this update to the resident"), required=False)
 
 
 class TimelineForm(forms.Form):
-    timeline = forms.DateField(label=_("New anticipated completion"), widget=DateInput())
+    timeline = forms.DateField(label=_("New anticipated completion"), widget=DateInput(), validators=[_plannable_day])
     reason = forms.CharField(
         label=_("Reason the timeline changes (the resident is told, PK-MISS)"), widget=forms.Textarea({"rows": 2})
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicdesk.channels.desk.views import auth, cases, intake, queues, reports
+from civicdesk.channels.desk.views import auth, cases, intake, queues, reports, two_factor
 
 app_name = "desk"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", queues.home, name="home"),
     path("sign-in/", auth.StaffLoginView.as_view(), name="login"),
     path("sign-out/", auth.StaffLogoutView.as_view(), name="logout"),
+    path("two-factor/", two_factor.verify, name="two_factor"),
+    path("two-factor/set-up/", two_factor.set_up, name="two_factor_setup"),
     path("queue/<slug:scope>/", queues.queue, name="queue"),
     path("new/", intake.new_case, name="new_case"),
     path("new/guidance/", intake.intake_guidance, name="intake_guidance"),

@@ -25,7 +25,7 @@ from civicdesk.channels.open311 import media, params, safety
 from civicdesk.channels.open311.errors import Open311Error, Problems, bad_request, not_found
 from civicdesk.channels.open311.models import ApiKey, Datatype, ServiceAttribute, Submission
 from civicdesk.channels.open311.selectors import public_service, questions
-from civicdesk.domain.cases import actions
+from civicdesk.domain.cases import actions, time_windows
 from civicdesk.domain.cases.models import Case, Kind
 from civicdesk.domain.city.models import Jurisdiction, Service
 from civicdesk.platform import config, timesource
@@ -34,6 +34,7 @@ MAX_DESCRIPTION = 4000  # the spec's limit
 MAX_ADDRESS = 300
 MAX_STRING_ANSWER = 1000
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 NO_DESCRIPTION = "(no description given)"
 
 
@@ -121,10 +122,9 @@ def _answer(attribute: ServiceAttribute, values: list[str], jurisdiction: Jurisd
                 return None
             return value
         case Datatype.NUMBER:
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
+            # Plain ASCII decimals only: float() also takes "1_000" and Arabic-Indic digits,
+            # which no form sends and no reader of the case expects.
+            number = float(value) if _DECIMAL.fullmatch(value.strip()) else math.nan
             if not math.isfinite(number):
                 problems.add(f"{name} must be a number, not {value[:40]!r}")
                 return None
@@ -133,7 +133,11 @@ def _answer(attribute: ServiceAttribute, values: list[str], jurisdiction: Jurisd
             try:
                 return params.instant(value, name=name, zone=jurisdiction.zone).isoformat()
             except Open311Error:
-                problems.add(f"{name} must be an ISO 8601 date-time such as 2026-11-17T10:00:00-05:00")
+                earliest, latest = time_windows.PLANNING.bounds()
+                problems.add(
+                    f"{name} must be an ISO 8601 date-time such as 2026-11-17T10:00:00-05:00, "
+                    f"between {earliest.date()} and {latest.date()}"
+                )
                 return None
         case _:
             keys = {v.key for v in attribute.values.all()}

@@ -1,25 +1,38 @@
-"""Photos uploaded with a report: checked by content (not by name or declared type), stripped of metadata, stored.
+"""Photos uploaded with a report: recognised by content, decoded and re-encoded with Pillow, stored.
 
-Only JPEG, PNG, GIF and WebP are accepted, recognised by their first bytes,
-so no HTML or SVG can be served back from the city's domain. EXIF, XMP, IPTC
-and text chunks are removed before storing: a phone photo's metadata can
-hold the owner's name, the device and the exact place and time it was taken
-(PK-PRIV). Files get random names; the client's file name is never used.
+Only JPEG, PNG, GIF and WebP are accepted, recognised by their first bytes
+(never by name or declared type), so no HTML or SVG can be served back from
+the city's domain. Every photo is then decoded and written out afresh from
+its pixels alone: EXIF (with GPS), XMP, IPTC, comments, text chunks, colour
+profiles and anything after the image (a motion photo's second picture) are
+all left behind, since a phone photo's metadata can hold the owner's name, the
+device and the exact place and time it was taken (PK-PRIV). The EXIF
+orientation is applied to the pixels first, so the photo still stands upright.
+A GIF keeps its first frame, stored as PNG. Images larger than
+``MAX_PIXELS`` are refused before they are decoded (a decompression bomb is
+a few kilobytes that unpack to gigabytes). Files get random names; the
+client's file name is never used.
 """
 
 from __future__ import annotations
 
+import io
 import secrets
-import struct
+import warnings
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from civicdesk.channels.open311.errors import Problems
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 FOLDER = "open311"
+MAX_PIXELS = 40_000_000  # 40 megapixels: every phone camera, far below what would exhaust memory
+MAX_SIDE = 12_000
+NAMES = {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WebP"}
+PILLOW_FORMATS = {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}
 
 
 class InvalidImage(ValueError):
@@ -38,79 +51,56 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def _strip_jpeg(data: bytes) -> bytes:
-    # Drops APP1 (EXIF, XMP), APP13 (IPTC) and comments; keeps the rest (APP2 colour profile, APP14 Adobe).
-    out = bytearray(data[:2])
-    i = 2
-    while i < len(data):
-        if data[i] != 0xFF or i + 1 >= len(data):
-            raise InvalidImage("not a well-formed JPEG")
-        marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker == 0xDA or marker == 0xD9:  # start of scan: the rest is image data
-            out += data[i:]
-            return bytes(out)
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            out += data[i : i + 2]
-            i += 2
-            continue
-        if i + 4 > len(data):
-            raise InvalidImage("not a well-formed JPEG")
-        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-        end = i + 2 + length
-        if length < 2 or end > len(data):
-            raise InvalidImage("not a well-formed JPEG")
-        if marker not in (0xE1, 0xED, 0xFE):
-            out += data[i:end]
-        i = end
-    raise InvalidImage("not a well-formed JPEG")
+def _decoded(data: bytes, kind: str) -> Image.Image:
+    not_well_formed = InvalidImage(f"not a well-formed {NAMES[kind]}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]])
+            width, height = image.size
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise InvalidImage(
+                    f"{width} by {height} pixels; the largest photo accepted is {MAX_PIXELS // 1_000_000} megapixels"
+                )
+            image.load()
+    except InvalidImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage(
+            f"too many pixels; the largest photo accepted is {MAX_PIXELS // 1_000_000} megapixels"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise not_well_formed from None
+    return image
 
 
-def _strip_png(data: bytes) -> bytes:
-    out = bytearray(data[:8])
-    i = 8
-    while i + 12 <= len(data):
-        length = struct.unpack(">I", data[i : i + 4])[0]
-        chunk_type = data[i + 4 : i + 8]
-        end = i + 12 + length
-        if end > len(data):
-            raise InvalidImage("not a well-formed PNG")
-        if chunk_type not in (b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"):
-            out += data[i:end]
-        i = end
-        if chunk_type == b"IEND":
-            return bytes(out)
-    raise InvalidImage("not a well-formed PNG")
-
-
-def _strip_webp(data: bytes) -> bytes:
-    chunks = bytearray()
-    i = 12
-    while i + 8 <= len(data):
-        fourcc = data[i : i + 4]
-        size = struct.unpack("<I", data[i + 4 : i + 8])[0]
-        end = i + 8 + size + (size & 1)
-        if i + 8 + size > len(data):
-            raise InvalidImage("not a well-formed WebP")
-        chunk = bytearray(data[i : min(end, len(data))])
-        if fourcc == b"VP8X" and size >= 1:
-            chunk[8] &= ~0x0C & 0xFF  # the EXIF and XMP flags: their chunks are gone
-        if fourcc not in (b"EXIF", b"XMP "):
-            chunks += chunk
-        i = end
-    return b"RIFF" + struct.pack("<I", len(chunks) + 4) + b"WEBP" + bytes(chunks)
-
-
-def cleaned(data: bytes, kind: str) -> bytes:
+def cleaned(data: bytes, kind: str) -> tuple[bytes, str]:
+    """The photo re-encoded from its pixels alone, and the kind it is stored as."""
+    image = _decoded(data, kind)
+    try:
+        upright = ImageOps.exif_transpose(image) or image
+    except (OSError, SyntaxError, ValueError):  # unreadable EXIF: keep the pixels as they are
+        upright = image
+    # A fresh image holds the pixels and nothing else: no info dictionary, no EXIF, no ICC profile.
+    mode = upright.mode
     if kind == "jpg":
-        return _strip_jpeg(data)
-    if kind == "png":
-        return _strip_png(data)
+        mode = "L" if mode in ("L", "1") else "RGB"
+    elif mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        mode = "RGBA" if "A" in mode or "transparency" in upright.info else "RGB"
+    pixels = upright.convert(mode) if mode != upright.mode else upright
+    fresh = Image.new(pixels.mode, pixels.size)
+    if pixels.mode == "P":
+        fresh.putpalette(pixels.getpalette() or [])
+    fresh.paste(pixels)
+    out = io.BytesIO()
+    if kind == "jpg":
+        fresh.save(out, format="JPEG", quality=88, optimize=True)
+        return out.getvalue(), "jpg"
     if kind == "webp":
-        return _strip_webp(data)
-    return data
+        fresh.save(out, format="WEBP", quality=88)
+        return out.getvalue(), "webp"
+    fresh.save(out, format="PNG", optimize=True)  # PNG, and a GIF's first frame
+    return out.getvalue(), "png"
 
 
 def read_upload(upload: UploadedFile, *, max_bytes: int, problems: Problems) -> tuple[bytes, str] | None:
@@ -127,7 +117,7 @@ def read_upload(upload: UploadedFile, *, max_bytes: int, problems: Problems) -> 
         problems.add("media must be a JPEG, PNG, GIF or WebP image")
         return None
     try:
-        return cleaned(data, kind), kind
+        return cleaned(data, kind)
     except InvalidImage as error:
         problems.add(f"media is {error}")
         return None

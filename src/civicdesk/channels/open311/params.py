@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
 
 from civicdesk.channels.open311.errors import bad_request
+from civicdesk.domain.cases import time_windows
+from civicdesk.domain.cases.errors import InvalidInput
 
 MAX_PARAMETER_LENGTH = 10_000
 _OFFSET_AFTER_SPACE = re.compile(r" (\d{2}:?\d{2})$")
@@ -48,9 +50,9 @@ def instant(value: str, *, name: str, zone: ZoneInfo) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise bad_request(f"{name} {value!r} is out of range") from None
+        return time_windows.check_planning(parsed, field=name, label=name)
+    except InvalidInput as error:
+        raise bad_request(error.message) from None
 
 
 def whole_number(params: QueryDict, name: str, *, default: int, minimum: int, maximum: int) -> int:

@@ -47,18 +47,91 @@ def timestamp(value: datetime | None, zone: ZoneInfo) -> str | None:
     return value.astimezone(zone).isoformat(timespec="seconds") if value is not None else None
 
 
+# Words too common in organisation names to withhold on their own ("Elm Street Dental Clinic Inc").
+_GENERIC_WORDS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "corp",
+        "co",
+        "company",
+        "limited",
+        "the",
+        "and",
+        "of",
+        "for",
+        "group",
+        "services",
+        "service",
+        "association",
+        "assn",
+        "society",
+        "club",
+        "centre",
+        "center",
+        "clinic",
+        "church",
+        "school",
+        "city",
+        "town",
+        "street",
+        "road",
+        "avenue",
+        "drive",
+    ]
+)
+_CANADIAN_POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z][\s-]?\d[A-Za-z]\d\b")
+_US_ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
+_HOUSE_AND_STREET = re.compile(r"\b(\d+[A-Za-z]?)\s+([^\W\d_]{2,})")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\W_]+", text.lower()) if w]
+
+
+def _phrase(text: str) -> str | None:
+    """``text`` as a pattern that ignores case, spacing and punctuation between its words: "12 Elm St." ~ "12 elm-st"."""
+    words = _words(text)
+    if not words or len("".join(words)) < 3:
+        return None
+    return r"(?<!\w)" + r"[\W_]*".join(re.escape(w) for w in words) + r"(?!\w)"
+
+
+def _private_patterns(private: Private) -> list[str]:
+    patterns: list[str | None] = []
+    patterns += [_phrase(w) for w in _words(private.name) if len(w) >= 2]
+    patterns.append(_phrase(private.organisation))
+    patterns += [_phrase(w) for w in _words(private.organisation) if len(w) >= 4 and w not in _GENERIC_WORDS]
+    patterns += [_phrase(private.device_id), _phrase(private.account_id)]
+    if "@" in private.email:
+        local = private.email.rpartition("@")[0]
+        patterns.append(_phrase(private.email))
+        patterns += [_phrase(local), _phrase(local.replace(".", " "))]
+    address = private.address
+    patterns.append(_phrase(address))
+    # Lines with a number (street and house, unit, postal code) identify a home; the town alone does not.
+    patterns += [_phrase(part) for part in address.split(",") if re.search(r"\d", part)]
+    patterns += [_phrase(f"{number} {street}") for number, street in _HOUSE_AND_STREET.findall(address)]
+    patterns += [_phrase(code) for code in _CANADIAN_POSTAL_CODE.findall(address) + _US_ZIP.findall(address)]
+    digits = re.sub(r"\D", "", private.phone)
+    for tail in {digits, digits[-10:], digits[-7:]} if len(digits) >= 7 else set():
+        patterns.append(r"(?<!\d)\+?" + r"[\s().\-/]*".join(tail) + r"(?!\d)")
+    return sorted({p for p in patterns if p}, key=len, reverse=True)
+
+
 class Withheld:
-    """Replaces the details of the person who raised a case in public text (PK-PRIV)."""
+    """Replaces the details of the person who raised a case in public text (PK-PRIV).
+
+    Staff write to residents in their own words, so details are matched the
+    way people retype them: without regard to case, spacing or punctuation;
+    each part of the name, the address and each of its lines with a number, its
+    house number and street, the postal code, the email and its local part, the phone's digits
+    with or without the area code, the organisation and its distinctive words.
+    """
 
     def __init__(self, private: Private) -> None:
-        patterns: list[str] = []
-        words = {w for w in re.split(r"[\s,]+", private.name) if len(w) >= 2}
-        patterns += [rf"\b{re.escape(w)}\b" for w in sorted(words, key=len, reverse=True)]
-        exact = (private.organisation, private.email, private.address, private.device_id, private.account_id)
-        patterns += [re.escape(v) for v in exact if len(v) >= 3]
-        digits = re.sub(r"\D", "", private.phone)
-        if len(digits) >= 6:
-            patterns.append(r"\+?" + r"[\s().\-/]*".join(digits))
+        patterns = _private_patterns(private)
         self._pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
     def __call__(self, text: str | None) -> str | None:

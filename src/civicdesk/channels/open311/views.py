@@ -51,6 +51,7 @@ MAX_IDS = 1000
 UPDATES_DEFAULT_SPAN = timedelta(days=1)
 API_CHANGESET = "2026-11-01T00:00:00Z"  # when civicdesk's Open311 API last changed shape
 GET = ("GET", "HEAD")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass
@@ -135,6 +136,20 @@ def endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponseBas
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
+            if request.method == "POST" and request.content_type not in FORM_TYPES:
+                # GeoReport v2 posts forms; a JSON body would otherwise read as an empty form
+                # and be answered "api_key is required", which sends its author looking in the wrong place.
+                return error_response(
+                    fmt,
+                    415,
+                    [
+                        Problem(
+                            415,
+                            f"the request body is {request.content_type or 'untyped'}; GeoReport v2 posts a form: "
+                            "send application/x-www-form-urlencoded or multipart/form-data",
+                        )
+                    ],
+                )
             try:
                 form = request.POST if request.method == "POST" else request.GET
                 call = Call(request, fmt, request.GET, form, None)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateTimeLocalInput
 from civicdesk.channels.ui.wording import language_name
+from civicdesk.domain.cases import clocks
 from civicdesk.domain.cases.references import normalise
 from civicdesk.domain.city.models import Jurisdiction, Service
 
@@ -110,6 +112,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, jurisdiction: Jurisdiction, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.phone_region = phone_region(jurisdiction)
         service = self.fields["service"]
         assert isinstance(service, forms.ModelChoiceField)  # noqa: S101 — narrowing for the type checker
         service.queryset = Service.objects.filter(jurisdiction=jurisdiction, active=True, public=True).order_by(
@@ -122,6 +125,22 @@ class ReportForm(forms.Form):
             self.fields[name].conditional = True  # type: ignore[attr-defined]  # asked for by kind: no "(optional)"
         current = (get_language() or "en").split("-")[0]
         self.fields["language"].initial = current if current in jurisdiction.languages else jurisdiction.languages[0]
+
+    def clean_phone(self) -> str:
+        """A number a person can be called back on, read as the city's region would dial it (+ for abroad)."""
+        value: str = self.cleaned_data["phone"].strip()
+        if not value:
+            return value
+        try:
+            number = phonenumbers.parse(value, self.phone_region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(
+                _("Enter a phone number we can call, for example 905-683-7575, or +44 20 7946 0958 from abroad."),
+                code="invalid_phone",
+            )
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -140,6 +159,12 @@ class ReportForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website", "").strip())
+
+
+def phone_region(jurisdiction: Jurisdiction) -> str | None:
+    """The country whose dialling a local number follows: the one the city's holiday calendar comes from."""
+    holidays = clocks.profile_for(jurisdiction).calendar.spec.holidays
+    return holidays.country if holidays is not None else None
 
 
 class StatusForm(forms.Form):

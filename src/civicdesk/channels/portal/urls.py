@@ -11,4 +11,5 @@ urlpatterns = [
     path("report/sent/", views.sent, name="sent"),
     path("report/<slug:jurisdiction>/", views.report, name="report_for"),
     path("status/", views.status, name="status"),
+    path("status/<str:key>/", views.status_link, name="status_link"),
 ]

@@ -7,9 +7,11 @@ transaction.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
+from civicdesk.channels.portal.models import StatusKey, digest_of
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
 from civicdesk.channels.ui import wording
 from civicdesk.domain.cases import actions, clocks, notifications, standing
@@ -29,8 +32,10 @@ from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.engines.standards import Profile
 from civicdesk.platform import timesource
 from civicdesk.platform.throttle import limits
+from civicdesk.platform.throttle.counters import Verdict, refund
 
 SESSION_KEY = "portal_submitted"
+LINK_SESSION_KEY = "portal_status_link"
 ACTOR_LABEL = "resident (web)"
 
 
@@ -69,8 +74,8 @@ def report_start(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/choose_city.html", {"cities": Jurisdiction.objects.order_by("name")})
 
 
-def _rate_limited(request: HttpRequest, city: Jurisdiction | None) -> HttpResponse:
-    return render(request, "portal/limited.html", {"city": city}, status=429)
+def _minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 @never_cache
@@ -84,27 +89,51 @@ def report(request: HttpRequest, jurisdiction: str) -> HttpResponse:
 
 def _report(request: HttpRequest, city: Jurisdiction) -> HttpResponse:
     status = 200
+    retry_after: int | None = None
     if request.method == "POST":
-        if not limits.PORTAL_REPORT.count_client(request).allowed:
-            return _rate_limited(request, city)
         form = ReportForm(request.POST, jurisdiction=city)
         if form.is_bot:
-            # Say nothing useful to a bot, and record nothing.
+            # Say nothing useful to a bot, and record nothing; it still uses up its address's allowance.
+            limits.PORTAL_REPORT.count_client(request)
             return render(request, "portal/received.html", {"city": city})
-        if form.is_valid():
-            try:
-                case = _submit(request, city, form.cleaned_data)
-            except CaseError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                request.session[SESSION_KEY] = case.reference
-                return redirect("portal:sent")
         status = 422
+        # Only a report that could be recorded counts toward the limit: a resident correcting
+        # mistakes is never locked out, and every refusal gives back the form as they typed it.
+        if form.is_valid():
+            verdict = limits.PORTAL_REPORT.count_client(request)
+            if not verdict.allowed:
+                status, retry_after = 429, verdict.retry_after
+                form.add_error(None, _too_many_reports(city, verdict))
+            else:
+                try:
+                    case = _submit(request, city, form.cleaned_data)
+                except CaseError as error:
+                    refund(verdict)
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    request.session[SESSION_KEY] = case.reference
+                    return redirect("portal:sent")
     else:
         form = ReportForm(jurisdiction=city)
-    return render(
+    response = render(
         request, "portal/report.html", {"form": form, "current": "report", **_city_context(city)}, status=status
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many_reports(city: Jurisdiction, verdict: Verdict) -> str:
+    minutes = _minutes(verdict.retry_after)
+    if city.phone:
+        return _(
+            "We have received many reports from your connection in the last while. Your report is kept below: "
+            "send it again in %(minutes)s minutes, or call Customer Care at %(phone)s."
+        ) % {"minutes": minutes, "phone": city.phone}
+    return _(
+        "We have received many reports from your connection in the last while. Your report is kept below: "
+        "send it again in %(minutes)s minutes, or call Customer Care."
+    ) % {"minutes": minutes}
 
 
 def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> Case:
@@ -128,7 +157,29 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
     )
-    intake = actions.create_case(
+    # The receipt carries the case's status link; the secret is stored (as a digest) in the same transaction.
+    secret = secrets.token_urlsafe(24)
+    status_url = request.build_absolute_uri(reverse("portal:status_link", args=[secret]))
+    with transaction.atomic():
+        intake = _create(request, city, data, kind, feedback_type, description, contact, status_url)
+        StatusKey.objects.update_or_create(
+            case=intake.case, defaults={"digest": digest_of(secret), "jurisdiction": city}
+        )
+    request.session[LINK_SESSION_KEY] = status_url
+    return intake.case
+
+
+def _create(
+    request: HttpRequest,
+    city: Jurisdiction,
+    data: dict[str, Any],
+    kind: str,
+    feedback_type: str,
+    description: str,
+    contact: actions.ContactDetails,
+    status_url: str,
+) -> actions.Intake:
+    return actions.create_case(
         jurisdiction=city,
         actor=None,
         actor_label=ACTOR_LABEL,
@@ -147,9 +198,8 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         safety_threat=data["safety_threat"],
         language=data["language"],
         interpreter_requested=data["interpreter_requested"],
-        receipt=actions.Receipt(status_url=request.build_absolute_uri(reverse("portal:status"))),
+        receipt=actions.Receipt(status_url=status_url),
     )
-    return intake.case
 
 
 def _expected_text(case: Case) -> str:
@@ -185,6 +235,7 @@ def sent(request: HttpRequest) -> HttpResponse:
                     safety_threat=case.safety_threat,
                     language=case.language,
                 ),
+                "status_link": request.session.get(LINK_SESSION_KEY, ""),
             },
         )
 
@@ -194,13 +245,24 @@ def status(request: HttpRequest) -> HttpResponse:
     """Status by reference plus the email or phone given; one answer for a wrong reference and a wrong contact."""
     result = None
     code = 200
+    verdict: Verdict | None = None
     if request.method == "POST":
-        if not limits.PORTAL_STATUS.count_client(request).allowed:
-            return _rate_limited(request, _only_city())
+        verdict = limits.PORTAL_STATUS.count_client(request)
         form = StatusForm(request.POST)
-        if form.is_valid():
-            case = case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
-            if case is None:
+        if not verdict.allowed:
+            code = 429
+            form.add_error(None, _too_many_look_ups(_only_city(), verdict))
+        elif form.is_valid():
+            per_reference = limits.PORTAL_REFERENCE.count(form.cleaned_data["reference"])
+            case = (
+                case_for_resident(form.cleaned_data["reference"], form.cleaned_data["contact"])
+                if per_reference.allowed
+                else None
+            )
+            if not per_reference.allowed:
+                verdict, code = per_reference, 429
+                form.add_error(None, _too_many_look_ups(_only_city(), per_reference))
+            elif case is None:
                 form.add_error(
                     None,
                     _(
@@ -226,7 +288,62 @@ def status(request: HttpRequest) -> HttpResponse:
         if city and result and result.case.kind == Kind.COMPLAINT
         else "",
     }
+    return _status_page(request, context, city, code, verdict)
+
+
+def _status_page(
+    request: HttpRequest, context: dict[str, Any], city: Jurisdiction | None, code: int, verdict: Verdict | None
+) -> HttpResponse:
     if city is None:
-        return render(request, "portal/status.html", context, status=code)
-    with timezone.override(city.zone):
-        return render(request, "portal/status.html", context, status=code)
+        response = render(request, "portal/status.html", context, status=code)
+    else:
+        with timezone.override(city.zone):
+            response = render(request, "portal/status.html", context, status=code)
+    if code == 429 and verdict is not None:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+@never_cache
+def status_link(request: HttpRequest, key: str) -> HttpResponse:
+    """The status page opened by the secret link in the web receipt: no reference or contact to type."""
+    verdict = limits.PORTAL_STATUS.count_client(request)
+    city = _only_city()
+    form = StatusForm()
+    if not verdict.allowed:
+        notice = _too_many_look_ups(city, verdict)
+        return _status_page(
+            request, {"current": "status", "form": form, "city": city, "notice": notice}, city, 429, verdict
+        )
+    found = StatusKey.objects.select_related("case__jurisdiction").filter(digest=digest_of(key)).first()
+    if found is None:
+        notice = _(
+            "This status link does not work. Enter your reference number and the email address or phone "
+            "number you gave us, or call Customer Care."
+        )
+        return _status_page(
+            request, {"current": "status", "form": form, "city": city, "notice": notice}, city, 404, verdict
+        )
+    result = public_status(found.case)
+    city = found.case.jurisdiction
+    context = {
+        "current": "status",
+        "form": form,
+        "result": result,
+        "reference": display(found.case.reference),
+        "city": city,
+        "ombudsman": actions.ombudsman_information(city) if found.case.kind == Kind.COMPLAINT else "",
+    }
+    return _status_page(request, context, city, 200, verdict)
+
+
+def _too_many_look_ups(city: Jurisdiction | None, verdict: Verdict) -> str:
+    minutes = _minutes(verdict.retry_after)
+    if city is not None and city.phone:
+        return _(
+            "We have received many look-ups from your connection. Try again in %(minutes)s minutes, "
+            "or call Customer Care at %(phone)s."
+        ) % {"minutes": minutes, "phone": city.phone}
+    return _(
+        "We have received many look-ups from your connection. Try again in %(minutes)s minutes, or call Customer Care."
+    ) % {"minutes": minutes}

@@ -88,6 +88,12 @@ class Jurisdiction(models.Model):
         blank=True,
         help_text=_("Given to every complainant when a complaint is closed (PK-OMB)."),
     )
+    phone = models.CharField(
+        _("Customer Care phone number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown to residents whenever the web cannot take their request, e.g. 905-683-7575."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

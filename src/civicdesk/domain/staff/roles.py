@@ -94,6 +94,34 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 }
 
 
+# Which roles each role may give a colleague in /admin/ (the platform's superuser may give any).
+# The Customer Care administrator staffs the desk and the departments; appointing another
+# administrator, or a superuser, is the platform operator's decision.
+GRANTABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.CARE_ADMIN: (
+        Role.CSR,
+        Role.DEPARTMENT_STAFF,
+        Role.SUPERVISOR,
+        Role.DIRECTOR,
+        Role.SERVICE_SHOPPER,
+        Role.MANAGER,
+    ),
+}
+
+
+def roles_of(user: Any) -> set[Role]:
+    """The roles ``user`` holds, read from their groups."""
+    by_label = {role.label: role for role in Role}
+    return {by_label[name] for name in user.groups.values_list("name", flat=True) if name in by_label}
+
+
+def grantable_by(user: Any) -> set[Role]:
+    """The roles ``user`` may give others: every role for a superuser, else the union over the roles they hold."""
+    if user.is_superuser:
+        return set(Role)
+    return {granted for role in roles_of(user) for granted in GRANTABLE_ROLES.get(role, ())}
+
+
 def sync_roles() -> None:
     """Create one group per role holding exactly the permissions in ``ROLE_PERMISSIONS``."""
     from django.contrib.auth.models import Group, Permission

@@ -281,6 +281,7 @@ def load_demo_city() -> list[DemoAccount]:
             "name": "City of Pickering",
             "languages": ["en", "fr", "es"],
             "profile": "pickering",
+            "phone": "905-683-7575",
         },
     )
     # One hash for every demo account: hashing 25 passwords one by one takes seconds.

@@ -4,6 +4,7 @@
 |---|---|---|
 | :data:`PORTAL_REPORT` | portal reports from one client address | ``CIVICDESK_PORTAL_LIMITS["report"]`` |
 | :data:`PORTAL_STATUS` | portal status look-ups from one client address | ``CIVICDESK_PORTAL_LIMITS["status"]`` |
+| :data:`PORTAL_REFERENCE` | portal status look-ups of one reference, from anywhere | ``CIVICDESK_PORTAL_LIMITS["reference"]`` |
 | :data:`OPEN311_ADDRESS` | Open311 requests from one client address | ``OPEN311_RATE_LIMIT_PER_IP`` |
 | :data:`OPEN311_KEY` | Open311 requests made with one API key | ``OPEN311_RATE_LIMIT_PER_KEY`` |
 | :data:`SIGN_IN_USER` | failed staff sign-ins for one user name | ``CIVICDESK_SIGNIN_LIMITS["user"]`` |
@@ -31,6 +32,7 @@ from civicdesk.platform.throttle.counters import Verdict
 __all__ = [
     "OPEN311_ADDRESS",
     "OPEN311_KEY",
+    "PORTAL_REFERENCE",
     "PORTAL_REPORT",
     "PORTAL_STATUS",
     "SIGN_IN_ADDRESS",
@@ -85,6 +87,9 @@ def _open311_proxies() -> int:
 
 PORTAL_REPORT = NamedLimit("portal:report", "", lambda: config.portal_limits()["report"], config.trusted_proxies)
 PORTAL_STATUS = NamedLimit("portal:status", "", lambda: config.portal_limits()["status"], config.trusted_proxies)
+PORTAL_REFERENCE = NamedLimit(
+    "portal:reference", "", lambda: config.portal_limits()["reference"], config.trusted_proxies
+)
 OPEN311_ADDRESS = NamedLimit("open311", "ip:", _open311_address, _open311_proxies)
 OPEN311_KEY = NamedLimit("open311", "key:", _open311_key, _open311_proxies)
 SIGN_IN_USER = NamedLimit("signin:user", "", lambda: config.sign_in_limits()["user"], config.trusted_proxies)

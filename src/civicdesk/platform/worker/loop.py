@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker as TaskQueueWorker
 
@@ -32,6 +32,9 @@ from civicdesk.platform import timesource
 from civicdesk.platform.worker.models import WorkerHeartbeat
 
 logger = logging.getLogger("civicdesk.platform.worker")
+
+# The longest wait between attempts while the database is failing.
+MAX_BACKOFF_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("case sweep", timedelta(seconds=30), "civicdesk.domain.cases.sweep.run_sweep"),
     PeriodicJob("outbox delivery", timedelta(seconds=10), "civicdesk.domain.cases.delivery.deliver_outbox"),
     PeriodicJob("prune finished tasks", timedelta(hours=6), "civicdesk.platform.worker.jobs.prune_finished_tasks"),
+    PeriodicJob("journal checkpoint", timedelta(minutes=10), "civicdesk.domain.cases.journal_checks.write_checkpoint"),
 )
 
 
@@ -97,19 +101,50 @@ class WorkerLoop:
     def run(self) -> None:
         logger.info("worker %s started (jobs: %s)", self.worker_id, ", ".join(j.name for j in self.jobs) or "none")
         started_at = timesource.now()
+        failures = 0
         try:
             while not self.stopping.is_set():
-                close_old_connections()
-                self.beat(started_at)
-                self.run_due_jobs()
-                if not self.stopping.is_set():
-                    self._tasks.running = True
-                    self._tasks.run()
-                close_old_connections()
+                try:
+                    self.turn(started_at)
+                except DatabaseError as error:
+                    # A locked, restarting or unreachable database is weather, not a bug: the worker
+                    # waits it out (the heartbeat goes stale meanwhile, so /healthz reports it) and carries on.
+                    failures += 1
+                    pause = min(self.poll_interval * 2**failures, MAX_BACKOFF_SECONDS)
+                    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                    logger.error("database error (%s); retrying in %.0f s", reason, pause)
+                    self._drop_connections()
+                    self.stopping.wait(pause)
+                    continue
+                if failures:
+                    logger.info("database reachable again after %d failed turn(s)", failures)
+                    failures = 0
                 self.stopping.wait(self.poll_interval)
         finally:
-            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+            try:
+                WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+            except DatabaseError:
+                logger.warning("could not remove the heartbeat of %s: the database is unavailable", self.worker_id)
             logger.info("worker %s stopped", self.worker_id)
+
+    def turn(self, started_at: datetime) -> None:
+        """One turn of the loop: heartbeat, the periodic jobs that are due, then the task queue."""
+        close_old_connections()
+        self.beat(started_at)
+        self.run_due_jobs()
+        if not self.stopping.is_set():
+            self._tasks.running = True
+            self._tasks.run()
+        close_old_connections()
+
+    @staticmethod
+    def _drop_connections() -> None:
+        # A connection that failed mid-transaction is useless; the next turn opens a fresh one.
+        for connection in connections.all(initialized_only=True):
+            try:
+                connection.close()
+            except DatabaseError:
+                connection.connection = None
 
     def beat(self, started_at: datetime) -> None:
         now = timesource.now()

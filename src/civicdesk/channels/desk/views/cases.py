@@ -353,7 +353,13 @@ def _perform(action: str, case: Case, form: forms.Form, user: User) -> None:
         case "acknowledge":
             actions.acknowledge_case(case=case, actor=user, message=data["message"])
         case "route":
-            actions.route_case(case=case, actor=user, department=data["department"], reason=data["reason"])
+            actions.route_case(
+                case=case,
+                actor=user,
+                department=data["department"],
+                reason=data["reason"],
+                reason_public=data["reason_public"],
+            )
         case "assign":
             actions.assign_case(case=case, actor=user, assignee=data["assignee"])
         case "update":

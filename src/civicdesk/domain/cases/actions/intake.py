@@ -19,8 +19,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
-from civicdesk.domain.cases import clocks, journal, notifications, references, standing
+from civicdesk.domain.cases import clocks, journal, notifications, references, standing, time_windows
 from civicdesk.domain.cases.access import require
 from civicdesk.domain.cases.actions.closing import record_closure
 from civicdesk.domain.cases.actions.common import check_length
@@ -240,11 +241,10 @@ def _validated_intake(
             f"feedback_type {feedback_type!r} is only for feedback: {', '.join(FeedbackType.values)}",
             field="feedback_type",
         )
-    for name, value in (("received_at", received_at), ("occurred_at", occurred_at)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(f"{name} needs a time zone offset, e.g. 2026-11-23T10:00:00-05:00", field=name)
-        if value is not None and value > now:
-            raise InvalidInput(f"{name} is in the future", field=name)
+    if received_at is not None:
+        time_windows.check_receipt(received_at, field="received_at", label=_("The time the case was received"))
+    if occurred_at is not None:
+        time_windows.check_receipt(occurred_at, field="occurred_at", label=_("The time it happened"))
     if (latitude is None) != (longitude is None):
         raise InvalidInput(
             "give both latitude and longitude, or neither", field="latitude" if latitude is None else "longitude"
@@ -257,7 +257,8 @@ def _validated_intake(
         raise InvalidInput(
             f"language {language!r} is not served; choose one of {', '.join(jurisdiction.languages)}", field="language"
         )
-    return (received_at or now).astimezone(UTC)
+    # A receipt a few minutes ahead is the sender's clock running fast: its clocks start now.
+    return min(received_at or now, now).astimezone(UTC)
 
 
 def _validated_contact(contact: ContactDetails, jurisdiction: Jurisdiction) -> None:

@@ -19,8 +19,14 @@ from civicdesk.domain.city.models import Department
 from civicdesk.domain.staff.models import User
 
 
-def route_case(*, case: Case, actor: User | None, department: Department, reason: str = "") -> Case:
-    """PK-ROUTE: send the case to the responsible department; a re-route needs a reason."""
+def route_case(
+    *, case: Case, actor: User | None, department: Department, reason: str = "", reason_public: bool = False
+) -> Case:
+    """PK-ROUTE: send the case to the responsible department; a re-route needs a reason.
+
+    The reason is staff's own words, often about the resident: it is public
+    (Open311, the resident's updates) only when ``reason_public`` says so.
+    """
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.route_case", case)
@@ -34,13 +40,26 @@ def route_case(*, case: Case, actor: User | None, department: Department, reason
         if case.department_id is not None and not reason.strip():
             raise InvalidInput("say why the case is re-routed", field="reason", rule="PK-ROUTE")
         send_to_department(
-            work=work, case=case, department=department, actor=actor, actor_label=None, reason=reason.strip()
+            work=work,
+            case=case,
+            department=department,
+            actor=actor,
+            actor_label=None,
+            reason=reason.strip(),
+            reason_public=reason_public,
         )
         return case
 
 
 def send_to_department(
-    *, work: UnitOfWork, case: Case, department: Department, actor: User | None, actor_label: str | None, reason: str
+    *,
+    work: UnitOfWork,
+    case: Case,
+    department: Department,
+    actor: User | None,
+    actor_label: str | None,
+    reason: str,
+    reason_public: bool = False,
 ) -> None:
     """PK-ROUTE, PK-FOLLOW: the case is with ``department`` now; the first routing starts the follow-up clock.
 
@@ -60,7 +79,7 @@ def send_to_department(
         actor=actor,
         actor_label=actor_label,
         note=reason,
-        public=True,
+        public=not reason or reason_public,
         data={"department": department.code, "from": previous.code if previous else None},
     )
     follow = clocks.profile_for(case.jurisdiction).defaults.follow_up_rule

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from civicdesk.domain.cases import clocks, journal, notifications
+from django.utils.translation import gettext as _
+
+from civicdesk.domain.cases import clocks, journal, notifications, time_windows
 from civicdesk.domain.cases.access import require
 from civicdesk.domain.cases.actions.common import check_length, require_open
 from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
@@ -49,8 +51,8 @@ def record_update(
         raise InvalidInput(
             "an action plan needs its timeline (the anticipated completion)", field="timeline", rule="PK-UPDATE"
         )
-    if timeline is not None and timeline.tzinfo is None:
-        raise InvalidInput("timeline needs a time zone offset", field="timeline")
+    if timeline is not None:
+        time_windows.check_planning(timeline, field="timeline", label=_("The timeline"))
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.record_update", case)
@@ -170,8 +172,7 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
         raise InvalidInput(
             "say why the timeline changes; the resident is told the reason", field="reason", rule="PK-MISS"
         )
-    if timeline.tzinfo is None:
-        raise InvalidInput("timeline needs a time zone offset", field="timeline")
+    time_windows.check_planning(timeline, field="timeline", label=_("The new timeline"))
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
         require(actor, "cases.change_timeline", case)
