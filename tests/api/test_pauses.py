@@ -123,3 +123,28 @@ def test_pk_esc_a_pause_longer_than_the_profile_allows_tells_customer_care(
     assert limit.state == CommitmentState.MET
     assert resumed["clock_state"] != "breached"
     assert _pending(resumed, "follow_up") == [local(2026, 12, 16, 9, 0)]  # 14 days 23 hours paused
+
+
+def test_pk_esc_pausing_again_does_not_restart_the_longest_pause(api_as: Any, make_case: Any, now: Any) -> None:
+    """Resume and pause again, ten days at a time: the allowance counts from the round's first pause."""
+    case = make_case("STREETLIGHT")  # Tuesday 17 November 10:00
+    ref = case.reference
+    roads = api_as("staff.roads")
+    _ok(roads.post(f"/cases/{ref}/pause", {"waiting_on": "other_agency", "reason": "Hydro must isolate"}))
+    now.set(local(2026, 11, 27, 10, 0))
+    _ok(roads.post(f"/cases/{ref}/resume"))
+    _ok(roads.post(f"/cases/{ref}/pause", {"waiting_on": "other_agency", "reason": "Hydro again"}))
+
+    # The first pause's ten business days end Tuesday 1 December 16:30, and so does the second's.
+    limits = case.commitments.filter(purpose=Purpose.PAUSE_LIMIT).order_by("pk")
+    assert [c.due_at for c in limits] == [local(2026, 12, 1, 16, 30)] * 2
+    now.set(local(2026, 12, 1, 16, 31))
+    run_sweep()
+    assert OutboxMessage.objects.filter(case=case, kind="paused_too_long").count() == 1
+    assert _ok(api_as("csr.alex").get(f"/cases/{ref}"))["clock_state"] == "breached"
+
+    # Once the allowance is used up, a pause in the same round is overdue at once.
+    now.set(local(2026, 12, 2, 10, 0))
+    _ok(roads.post(f"/cases/{ref}/resume"))
+    _ok(roads.post(f"/cases/{ref}/pause", {"waiting_on": "other_agency", "reason": "And again"}))
+    assert case.commitments.filter(purpose=Purpose.PAUSE_LIMIT).order_by("-pk")[0].due_at == local(2026, 12, 2, 10, 0)

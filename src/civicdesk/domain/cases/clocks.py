@@ -88,7 +88,37 @@ def fixed_clock(
 
 
 def pause_limit(*, work: UnitOfWork, case: Case, at: datetime, policy: PausePolicy) -> Commitment:
-    """The clock of the longest pause the profile allows, from ``at``."""
+    """The clock of the longest pause the profile allows, counted from the first pause of this follow-up round.
+
+    Resuming and pausing again does not start the allowance afresh (else a case could be paused for good,
+    ten days at a time, and the PK-ESC ladder never run): a second pause in the round is due when the
+    first one's allowance ends, at once if that has passed. A department's answer starts a new round.
+    """
+    earlier = (
+        Commitment.objects.filter(case=case, purpose=Purpose.PAUSE_LIMIT, sequence=case.follow_up_round)
+        .order_by("started_at", "pk")
+        .first()
+    )
+    if earlier is not None:
+        commitment = Commitment(
+            jurisdiction_id=case.jurisdiction_id,
+            case=case,
+            purpose=Purpose.PAUSE_LIMIT,
+            standard=PAUSE_LIMIT_RULE,
+            sequence=case.follow_up_round,
+            started_at=earlier.started_at,
+            due_at=max(earlier.due_at, at.astimezone(UTC)),
+            calendar_version=earlier.calendar_version,
+            explanation={
+                "lines": [
+                    f"{PAUSE_LIMIT_RULE}: paused again in the same follow-up round; the longest pause counts "
+                    f"from the round's first pause, {earlier.started_at.isoformat()}"
+                ],
+                "skipped": [],
+            },
+        )
+        work.add_commitment(commitment)
+        return commitment
     profile = profile_for(case.jurisdiction)
     due = standards.explain_clock(profile.calendar, policy.longest, at, standard=PAUSE_LIMIT_RULE)
     commitment = Commitment(
@@ -96,6 +126,7 @@ def pause_limit(*, work: UnitOfWork, case: Case, at: datetime, policy: PausePoli
         case=case,
         purpose=Purpose.PAUSE_LIMIT,
         standard=PAUSE_LIMIT_RULE,
+        sequence=case.follow_up_round,
         started_at=due.started_at.astimezone(UTC),
         due_at=due.due_at.astimezone(UTC),
         calendar_version=due.calendar_version,
