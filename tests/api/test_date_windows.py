@@ -96,7 +96,9 @@ def test_a_year_9990_timeline_on_a_paused_case_is_refused_at_once(api_as: Any, m
         {"update": "action_planned", "note": "Fill it", "timeline": "2026-12-01T16:00:00-05:00"},
     )
     assert planned.status_code == 200, planned.content
-    paused = roads.post(f"/cases/{case.reference}/pause", {"reason": "Waiting for the resident"})
+    paused = roads.post(
+        f"/cases/{case.reference}/pause", {"waiting_on": "resident", "reason": "Waiting for the resident"}
+    )
     assert paused.status_code == 200, paused.content
 
     started = time.monotonic()
