@@ -9,6 +9,8 @@ request stays pending (PK-FOLLOW).
 
 from __future__ import annotations
 
+from typing import Any
+
 from civicdesk.domain.cases import clocks, journal, notifications
 from civicdesk.domain.cases.access import require
 from civicdesk.domain.cases.actions.common import require_open
@@ -44,26 +46,18 @@ def reply_to_resident(*, case: Case, actor: User | None, how: str, note: str) ->
                 code="no_change",
             )
         case.acknowledged_at = case.acknowledged_at or work.now
-        case.public_note = note.strip()
-        work.touch(case, "acknowledged_at", "public_note")
-        journal.append(
+        work.touch(case, "acknowledged_at")
+        _record_told(
             work=work,
             case=case,
-            action=Action.RESIDENT_ADVISED,
             actor=actor,
-            note=note.strip(),
-            public=True,
-            data={"how": how, "met": [c.standard for c in met], "by": "customer_care"},
+            how=how,
+            note=note,
+            data={"met": [c.standard for c in met], "by": "customer_care"},
+            kind="reply",
+            subject=f"About your request {case.reference}",
+            rule="",
         )
-        if how == "email":
-            notifications.to_resident(
-                work=work,
-                case=case,
-                kind="reply",
-                subject=f"About your request {case.reference}",
-                body=note.strip(),
-                dedupe=None,
-            )
         return case
 
 
@@ -86,25 +80,45 @@ def tell_resident_about_timeline(*, case: Case, actor: User | None, how: str, no
             raise TransitionRefused(
                 "no week-before notice is owed on this case", field="how", rule="PK-MISS", code="no_change"
             )
-        case.public_note = note.strip()
-        work.touch(case, "public_note")
-        journal.append(
+        _record_told(
             work=work,
             case=case,
-            action=Action.RESIDENT_ADVISED,
             actor=actor,
-            note=note.strip(),
-            public=True,
-            data={"how": how, "met": [c.standard for c in met], "about": "timeline"},
+            how=how,
+            note=note,
+            data={"met": [c.standard for c in met], "about": "timeline"},
+            kind="timeline_holds",
+            subject=f"Your request {case.reference}: the timeline",
+            rule="PK-MISS",
         )
-        if how == "email":
-            notifications.to_resident(
-                work=work,
-                case=case,
-                kind="timeline_holds",
-                subject=f"Your request {case.reference}: the timeline",
-                body=note.strip(),
-                dedupe=None,
-                rule="PK-MISS",
-            )
         return case
+
+
+def _record_told(
+    *,
+    work: UnitOfWork,
+    case: Case,
+    actor: User | None,
+    how: str,
+    note: str,
+    data: dict[str, Any],
+    kind: str,
+    subject: str,
+    rule: str,
+) -> None:
+    """What the resident was told, shown to them and journaled; emailed to them when ``how`` is email."""
+    case.public_note = note.strip()
+    work.touch(case, "public_note")
+    journal.append(
+        work=work,
+        case=case,
+        action=Action.RESIDENT_ADVISED,
+        actor=actor,
+        note=note.strip(),
+        public=True,
+        data={"how": how, **data},
+    )
+    if how == "email":
+        notifications.to_resident(
+            work=work, case=case, kind=kind, subject=subject, body=note.strip(), dedupe=None, rule=rule
+        )
