@@ -44,6 +44,66 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class Cluster:
+    """A throw-away PostgreSQL cluster in a temporary folder: ``start()``, ``stop()``, ``start()`` again, ``remove()``.
+
+    Tests use it to take a database away from a running process and give it back.
+    """
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.root = Path(tempfile.mkdtemp(prefix="civicdesk-pg-"))
+        self.user: int | None = None
+        self.group: int | None = None
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self.root, nobody.pw_uid, nobody.pw_gid)
+            self.user, self.group = nobody.pw_uid, nobody.pw_gid
+        self.data, self.log = self.root / "data", self.root / "server.log"
+        self.port = free_port()
+        self.running = False
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/civicdesk"
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [str(self.bindir / program), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=self.root,
+            user=self.user,
+            group=self.group,
+        )
+
+    def start(self) -> None:
+        # A throw-away cluster: durability settings off for speed; nothing here outlives the run.
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        self.running = True
+
+    def create_database(self) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "civicdesk")
+
+    def stop(self) -> None:
+        if self.running:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+            self.running = False
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--find"]:
         bindir = find_bindir()
@@ -60,56 +120,21 @@ def main(argv: list[str]) -> int:
         print("with_postgres: PostgreSQL server binaries (initdb, pg_ctl) not found", file=sys.stderr)
         return NOT_INSTALLED
 
-    root = Path(tempfile.mkdtemp(prefix="civicdesk-pg-"))
-    user: int | None = None
-    group: int | None = None
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        os.chown(root, nobody.pw_uid, nobody.pw_gid)
-        user, group = nobody.pw_uid, nobody.pw_gid
-    data, log = root / "data", root / "server.log"
-    port = free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=root, user=user, group=group)
-
-    started = False
+    cluster: Cluster | None = None
     try:
-        run(
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        )
-        # A throw-away cluster: durability settings off for speed; nothing here outlives the run.
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-        started = True
-        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "civicdesk")
-        url = f"postgres://postgres@127.0.0.1:{port}/civicdesk"
-        print(f"with_postgres: PostgreSQL ({bindir}) running at {url}", file=sys.stderr, flush=True)
-        return subprocess.run(command, env={**os.environ, "DATABASE_URL": url}).returncode
+        cluster = Cluster(bindir)
+        cluster.start()
+        cluster.create_database()
+        print(f"with_postgres: PostgreSQL ({bindir}) running at {cluster.url}", file=sys.stderr, flush=True)
+        return subprocess.run(command, env={**os.environ, "DATABASE_URL": cluster.url}).returncode
     except subprocess.CalledProcessError as error:
         print(f"with_postgres: {' '.join(map(str, error.cmd))} failed (exit {error.returncode})", file=sys.stderr)
-        if log.exists():
-            print(log.read_text()[-2000:], file=sys.stderr)
+        if cluster is not None and cluster.log.exists():
+            print(cluster.log.read_text()[-2000:], file=sys.stderr)
         return 1
     finally:
-        if started:
-            subprocess.run(
-                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                stdout=subprocess.DEVNULL,
-                cwd=root,
-                user=user,
-                group=group,
-            )
-        shutil.rmtree(root, ignore_errors=True)
+        if cluster is not None:
+            cluster.remove()
 
 
 if __name__ == "__main__":

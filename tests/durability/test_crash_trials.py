@@ -2,8 +2,10 @@
 
 After each kill both restart, clients retry with their Idempotency-Keys, and
 the sweep runs again. Every acknowledged case is there, once per key; every
-journal chain verifies and starts with its creation; no follow-up request or
-outbox message exists twice; SQLite's ``PRAGMA integrity_check`` is ok.
+journal chain verifies and starts with its creation; every missed standard and
+every follow-up request the journals record has its outbox message, and no
+follow-up request or outbox message exists twice; SQLite's
+``PRAGMA integrity_check`` is ok.
 
 Cases are backdated three weeks, so the sweep has missed standards and
 follow-up requests to record the moment they arrive. ``CIVICDESK_CRASH_TRIALS``
@@ -30,7 +32,7 @@ import pytest
 from django.db import connection
 
 from civicdesk.domain.cases import journal
-from civicdesk.domain.cases.models import Action, Case, FollowUpRequest, JournalEntry
+from civicdesk.domain.cases.models import Action, Case, Commitment, FollowUpRequest, JournalEntry
 from civicdesk.domain.outbox.models import OutboxMessage
 from tests.fixtures.processes import ROOT, civicdesk_env, free_port, run_civicdesk, wait_for
 
@@ -164,6 +166,14 @@ def _check_everything_once() -> None:
     assert [k for k, n in requested.items() if n > 1 and k[1] is not None] == []
     messages = Counter(OutboxMessage.objects.exclude(dedupe_key="").values_list("dedupe_key", flat=True))
     assert [k for k, n in messages.items() if n > 1] == []
+    # Each step the journals record queued its message in the same transaction: none is missing.
+    owed = {f"follow-up:{case_id}:{number}" for case_id, number in follow_ups}
+    for commitment in Commitment.objects.filter(breached_at__isnull=False):
+        kinds = (f"breach:{commitment.pk}", f"notice:{commitment.pk}", f"paused-too-long:{commitment.pk}")
+        assert any(k in messages for k in kinds), f"no message for the breach of {commitment.standard}"
+    assert sorted(owed - set(messages)) == [], "follow-up requests without their message"
+    breaches = JournalEntry.objects.filter(action=Action.COMMITMENT_BREACHED).count()
+    assert OutboxMessage.objects.filter(kind="standard_missed").count() == breaches
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             assert cursor.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
