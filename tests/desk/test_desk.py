@@ -344,6 +344,10 @@ def test_outstanding_report_and_its_csv_never_name_the_resident(city, signed_in)
     assert rows[0]["department"] == "Forestry"
     assert rows[0]["timeline"]
     assert rows[0]["call_resident_by"]
+    # In the city's zone with its offset, as the screens show them (Pickering in November: UTC-5).
+    assert rows[0]["received_at"].endswith("-05:00"), rows[0]["received_at"]
+    assert rows[0]["timeline"].endswith("-05:00")
+    assert "+00:00" not in body
     assert "Pat" not in body
     assert "example.org" not in body
 

@@ -17,3 +17,5 @@ urlpatterns = [
 ]
 
 handler400 = "civicdesk.platform.views.bad_request"
+handler404 = "civicdesk.platform.views.not_found"
+handler500 = "civicdesk.platform.views.server_error"

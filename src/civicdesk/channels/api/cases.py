@@ -162,7 +162,7 @@ def create_case(
     "",
     response={200: CasePage, **READ_ERRORS},
     summary="List cases",
-    description="The cases you may see, newest receipt first, filtered; `page_size` at most 100.",
+    description="The cases you may see, newest receipt first (best match first with `q`), filtered; `page_size` at most 100.",
 )
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
     user = current_user(request)

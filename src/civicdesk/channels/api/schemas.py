@@ -252,6 +252,13 @@ class CaseFilters(Input):
         description="Clock state at risk: nothing missed, and the next commitment falls due within 4 business hours.",
     )
     due_before: Instant | None = Field(None, description="Has an open commitment due before this instant.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Search: the reference, address and words of the description and notes (and the resident's "
+        "name, organisation, email and phone for roles that may see contacts); every word must be found, a word's "
+        "start is enough. Results are ranked best first instead of newest first, at most 1,000.",
+    )
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(25, ge=1, le=100)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.channels.api.errors import NotFound
 from civicdesk.channels.api.schemas import CaseFilters, decimal_or_none
-from civicdesk.domain.cases import access, clocks, standing, time_windows
+from civicdesk.domain.cases import access, clocks, search, standing, time_windows
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import (
     Case,
@@ -131,6 +131,8 @@ def case_queue(user: User, filters: CaseFilters, *, now: datetime) -> QuerySet[C
         # A running clock due before then, or a missed one still owed since before then.
         cases = cases.filter(Q(next_due_at__lt=due_before) | Q(owed_since__lt=due_before))
     cases = with_output_relations(cases, contact=access.may_see_contact(user))
+    if filters.q is not None and filters.q.strip():
+        return search.matching(cases, filters.q, contacts=access.may_see_contact(user))
     return cases.order_by("-received_at", "-pk")
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicdesk.channels.desk.views import auth, cases, intake, queues, reports, two_factor
+from civicdesk.channels.desk.views import auth, cases, intake, queues, reports, search, two_factor
 
 app_name = "desk"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("two-factor/", two_factor.verify, name="two_factor"),
     path("two-factor/set-up/", two_factor.set_up, name="two_factor_setup"),
     path("queue/<slug:scope>/", queues.queue, name="queue"),
+    path("search/", search.search_cases, name="search"),
     path("new/", intake.new_case, name="new_case"),
     path("new/guidance/", intake.intake_guidance, name="intake_guidance"),
     path("cases/<str:reference>/", cases.case_detail, name="case"),

@@ -382,3 +382,22 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}:{self.key}"
+
+
+class SearchDocument(models.Model):
+    """What search reads for one case, written in the same transaction as the case (:mod:`.search`).
+
+    The words are stored folded (lower case, accents dropped, one space between
+    words) so SQLite's FTS5 index and PostgreSQL's ``tsvector`` columns, both
+    kept by the database itself from this row, see the same words. The contact's
+    words are a column of their own, searched only for roles that may see who
+    raised a case (PK-PRIV).
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
+    reference = models.CharField(max_length=32)
+    public_text = models.TextField(blank=True, help_text=_("Address, description and journal notes, folded."))
+    contact_text = models.TextField(blank=True, help_text=_("The contact's name, organisation, email and phone."))
+
+    def __str__(self) -> str:
+        return self.reference

@@ -27,6 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 
+from civicdesk.domain.cases import search
 from civicdesk.domain.cases.bulk import update_each
 from civicdesk.domain.cases.models import (
     OPEN_COMMITMENT_STATES,
@@ -52,6 +53,9 @@ CASE_RELATIONS = (
     "paused_by",
 )
 
+# A change to one of these rewrites the case's search document (the journal's notes are added as they come).
+SEARCHED_FIELDS = frozenset({"description", "address", "contact", "reference"})
+
 
 class ClaimLost(RuntimeError):
     """A clock this unit of work claimed was no longer pending when written: the transaction is rolled back."""
@@ -72,6 +76,7 @@ class UnitOfWork:
         self._messages: list[tuple[OutboxMessage, list[User]]] = []
         self._requests: list[tuple[FollowUpRequest, list[User]]] = []
         self._changed_cases: dict[int, set[str]] = {}
+        self._begun: set[int] = set()
 
     @classmethod
     @contextmanager
@@ -127,6 +132,7 @@ class UnitOfWork:
         """``case`` was inserted in this transaction: no journal entry and no commitment yet."""
         self.cases[case.pk] = case
         self._open[case.pk] = []
+        self._begun.add(case.pk)
 
     def touch(self, case: Case, *field_names: str) -> None:
         """Record that ``field_names`` of ``case`` changed, and that the case was updated now."""
@@ -139,6 +145,7 @@ class UnitOfWork:
         self._open.pop(case_id, None)
         self._tails.pop(case_id, None)
         self._changed_cases.pop(case_id, None)
+        self._begun.discard(case_id)
         for pk in [pk for pk, c in self._claimed.items() if c.case_id == case_id]:
             del self._claimed[pk]
         for pk in [pk for pk, (c, _) in self._changed_commitments.items() if c.case_id == case_id]:
@@ -222,8 +229,10 @@ class UnitOfWork:
             JournalEntry.objects.bulk_create(self._journal)
         self._write_messages()
         self._write_cases()
+        self._write_search()  # after the cases: an edited case's document is re-read as written
         self._claimed, self._changed_commitments, self._new_commitments = {}, {}, []
         self._journal, self._messages, self._requests, self._changed_cases = [], [], [], {}
+        self._begun = set()
 
     def _write_commitments(self) -> None:
         if self._claimed:
@@ -275,6 +284,19 @@ class UnitOfWork:
                 for u in copies
             ]
         )
+
+    def _write_search(self) -> None:
+        """Keep each case's search document in step: new cases indexed, new notes added, edited cases re-read."""
+        notes: dict[int, list[str]] = defaultdict(list)
+        for entry in self._journal:
+            if entry.note:
+                notes[entry.case_id].append(entry.note)
+        search.write_new([self.cases[pk] for pk in sorted(self._begun)], notes)
+        edited = {
+            pk for pk, fields in self._changed_cases.items() if pk not in self._begun and fields & SEARCHED_FIELDS
+        }
+        search.append_notes({pk: texts for pk, texts in notes.items() if pk not in self._begun | edited})
+        search.rebuild(edited)
 
     def _write_cases(self) -> None:
         """Write the changed cases, each clock summary brought in step with the case's open commitments.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -63,7 +64,8 @@ def outstanding(request: DeskRequest) -> HttpResponseBase:
     h = selectors.horizons(request.jurisdiction, now)
     cases = selectors.outstanding(request.user, h)
     if request.GET.get("format") == "csv":
-        return _csv(cases)
+        zone = selectors.profile_for(request.jurisdiction).calendar.tz if request.jurisdiction else UTC
+        return _csv(cases, zone)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     groups: list[dict[str, Any]] = []
     for case in page:
@@ -98,8 +100,16 @@ class _Echo:
         return value
 
 
-def _csv(cases: Any) -> StreamingHttpResponse:
-    """Every open case against its timeline; no resident identity in an export (PK-PRIV)."""
+def _csv(cases: Any, zone: tzinfo) -> StreamingHttpResponse:
+    """Every open case against its timeline; no resident identity in an export (PK-PRIV).
+
+    Times are in the city's zone with their offset ("2026-11-17T10:00:00-05:00"), as the screens show them,
+    and still exact for a program that reads them.
+    """
+
+    def when(instant: datetime | None) -> str:
+        return instant.astimezone(zone).isoformat(timespec="seconds") if instant else ""
+
     header = [
         "reference",
         "department",
@@ -127,11 +137,11 @@ def _csv(cases: Any) -> StreamingHttpResponse:
                     case.service.name if case.service else "",
                     case.kind,
                     case.channel,
-                    case.received_at.isoformat(),
+                    when(case.received_at),
                     case.clock_state,
-                    case.next_due_at.isoformat() if case.next_due_at else "",
-                    case.timeline_due.isoformat() if case.timeline_due else "",
-                    case.call_by.isoformat() if case.call_by else "",
+                    when(case.next_due_at),
+                    when(case.timeline_due),
+                    when(case.call_by),
                     case.follow_up_requests,
                     (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee else "",
                 ]

@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from civicdesk.domain.cases import clocks, journal, notifications, references, standing, time_windows
+from civicdesk.domain.cases import clocks, journal, notifications, references, search, standing, time_windows
 from civicdesk.domain.cases.access import require
 from civicdesk.domain.cases.actions.closing import record_closure
 from civicdesk.domain.cases.actions.common import check_length
@@ -457,4 +457,5 @@ def _existing_contact(jurisdiction: Jurisdiction, details: ContactDetails) -> Co
         changed.append("interpreter_requested")
     if changed:
         row.save(update_fields=changed)
+        search.rebuild_for_contact(row)  # their earlier cases are found by what they gave now
     return row
