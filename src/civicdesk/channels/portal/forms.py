@@ -27,7 +27,7 @@ NEEDS_SERVICE = (COMPLAINT, SERVICE_REQUEST)
 
 class ServiceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.category}: {obj.name}"
+        return f"{obj.category}: {obj.name_in(get_language() or '')}"
 
 
 class ReportForm(forms.Form):

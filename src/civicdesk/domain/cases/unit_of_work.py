@@ -72,6 +72,7 @@ class UnitOfWork:
         self._messages: list[tuple[OutboxMessage, list[User]]] = []
         self._requests: list[tuple[FollowUpRequest, list[User]]] = []
         self._changed_cases: dict[int, set[str]] = {}
+        self.memo: dict[Any, Any] = {}  # what steps read once per transaction, e.g. the city's message templates
 
     @classmethod
     @contextmanager

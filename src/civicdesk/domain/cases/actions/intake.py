@@ -344,9 +344,7 @@ def _record(
         actor=actor,
         actor_label=label,
         public=True,
-        note="Received."
-        if investigate
-        else "Recorded. Anonymous allegations are not investigated unless they are an immediate threat to safety (PK-ANON).",
+        note=journal.RECEIVED if investigate else journal.RECORDED_NOT_INVESTIGATED,
         data={
             "kind": case.kind,
             "channel": case.channel,
