@@ -56,7 +56,7 @@ class MessageTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {"body": forms.Textarea(attrs={"rows": 18, "cols": 90})}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind, subject, body = data.get("kind"), data.get("subject"), data.get("body")
         if kind and subject is not None and body is not None:
             try:
@@ -108,8 +108,8 @@ class MessageTemplateAdmin(JurisdictionScopedAdmin):
             initial["jurisdiction"] = user.jurisdiction_id
         return initial
 
-    def save_model(self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool) -> None:
-        obj.updated_by = request.user  # type: ignore[assignment]
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
     def changeform_view(
@@ -188,7 +188,9 @@ class MessageTemplateAdmin(JurisdictionScopedAdmin):
                 else None
             )
             if case is None:
-                errors.append(gettext("No case of this city has the reference %(reference)s.") % {"reference": reference})
+                errors.append(
+                    gettext("No case of this city has the reference %(reference)s.") % {"reference": reference}
+                )
         if city is None:
             errors.append(gettext("Choose the city whose template this is."))
         if not errors and city is not None:

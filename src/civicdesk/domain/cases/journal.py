@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.domain.cases.models import Action, Case, JournalEntry
 from civicdesk.domain.cases.unit_of_work import UnitOfWork

@@ -33,7 +33,6 @@ from civicdesk.domain.people.models import Contact, Title
 from civicdesk.domain.staff.models import User
 from civicdesk.domain.staff.roles import Role
 
-
 Value = str | Callable[[], str]  # a variable's value, or how to work it out when the template names it
 
 
@@ -255,7 +254,7 @@ def greeting(contact: Contact | None) -> str:
     name = contact.name.strip() if contact is not None else ""
     title = contact.title if contact is not None else ""
     if name and title:
-        by_title = {
+        by_title: dict[str, str] = {
             Title.MS: pgettext("greeting", "Dear Ms %(name)s,"),
             Title.MRS: pgettext("greeting", "Dear Mrs %(name)s,"),
             Title.MR: pgettext("greeting", "Dear Mr %(name)s,"),

@@ -20,16 +20,15 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.utils import formats, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, pgettext
 
 from civicdesk.domain.outbox.models import MessageTemplate
 
@@ -43,7 +42,7 @@ def _on(year: int, month: int, day: int, hour: int | None = None) -> Callable[[]
     """A sample date (and time), written as messages write them in the active language."""
 
     def written() -> str:
-        when = datetime(year, month, day, hour or 0, 30 if hour else 0)
+        when = datetime(year, month, day, hour or 0, 30 if hour else 0, tzinfo=UTC)
         date = formats.date_format(when, pgettext("a date in a message", "l j F Y"))
         return f"{date}, {formats.time_format(when, 'TIME_FORMAT')}" if hour is not None else date
 
@@ -105,10 +104,10 @@ KINDS: dict[str, Kind] = {
                 "status_url": _("The status page's address"),
             },
             {
-                "expected": lambda: gettext(
-                    "We will acknowledge it by %(due)s, and tell you the action planned and its timeline."
-                )
-                % {"due": _on(2026, 3, 3, 16)()},
+                "expected": lambda: (
+                    gettext("We will acknowledge it by %(due)s, and tell you the action planned and its timeline.")
+                    % {"due": _on(2026, 3, 3, 16)()}
+                ),
                 "status_url": "https://city.example/status/",
             },
         ),
@@ -261,7 +260,9 @@ KINDS: dict[str, Kind] = {
             "timeline_notice",
             _("The week-before notice was missed (PK-MISS)"),
             STAFF,
-            gettext_noop("Case {{ reference }}: tell the resident now whether the timeline holds ({{ standard }} missed)"),
+            gettext_noop(
+                "Case {{ reference }}: tell the resident now whether the timeline holds ({{ standard }} missed)"
+            ),
             gettext_noop(
                 "The resident was not told a week before the anticipated completion. If the timeline cannot be "
                 "met, record a new timeline with the reason; if it holds, record that the resident was told "
@@ -331,7 +332,12 @@ COMMON_SAMPLES: dict[str, Sample] = {
     "signer": "Sam Rivera",
     "signer_title": _("Customer Service Representative"),
     "signature": lambda: "\n".join(
-        ("Sam Rivera, " + gettext("Customer Service Representative"), gettext("Roads"), "905-683-7575", "City of Pickering")
+        (
+            "Sam Rivera, " + gettext("Customer Service Representative"),
+            gettext("Roads"),
+            "905-683-7575",
+            "City of Pickering",
+        )
     ),
 }
 
@@ -345,7 +351,7 @@ class TemplateProblem(ValueError):
         self.message = message
 
 
-class UnknownVariable(Exception):  # noqa: N818 — not a lookup error: Django's lookups must not swallow it
+class UnknownVariable(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
@@ -354,11 +360,11 @@ class UnknownVariable(Exception):  # noqa: N818 — not a lookup error: Django's
 class _StrictContext(Context):
     """A context in which naming a variable it does not hold is an error rather than an empty string."""
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: Any) -> Any:
         for values in reversed(self.dicts):
             if key in values:
                 return values[key]
-        raise UnknownVariable(key)
+        raise UnknownVariable(str(key))
 
 
 _MISSING = "\x00missing:%s\x00"
@@ -393,9 +399,7 @@ def default(kind: str, language: str) -> tuple[str, str]:
         return gettext(spec.subject), gettext(spec.body)
 
 
-def current(
-    jurisdiction_id: int, kind: str, language: str, *, memo: dict[Any, Any] | None = None
-) -> tuple[str, str]:
+def current(jurisdiction_id: int, kind: str, language: str, *, memo: dict[Any, Any] | None = None) -> tuple[str, str]:
     """The template a city's message of ``kind`` in ``language`` is written from: its own, else the default.
 
     With ``memo`` (a transaction's), each is read once however many messages are written from it.
@@ -454,7 +458,7 @@ def check(kind: str, subject: str, body: str, language: str = "en") -> tuple[str
             raise TemplateProblem(
                 name, gettext("%(part)s cannot be read: %(error)s") % {"part": label, "error": error}
             ) from None
-        except Exception as error:  # noqa: BLE001 — any failure to render is the administrator's to fix, now
+        except Exception as error:  # any failure to render is the administrator's to fix, now
             raise TemplateProblem(
                 name, gettext("%(part)s cannot be rendered: %(error)s") % {"part": label, "error": error}
             ) from None
@@ -485,6 +489,6 @@ def compose(
     subject, body = current(jurisdiction_id, kind, language, memo=memo)
     try:
         return render(subject, body, values)
-    except Exception:  # noqa: BLE001 — a message is never lost to a template
+    except Exception:  # a message is never lost to a template
         log.exception("the city's %s template (%s) failed to render; the default was used", kind, language)
         return render(*default(kind, language), values)

@@ -49,7 +49,13 @@ def record_undelivered(*, message: OutboxMessage) -> bool:
                 reason=message.last_error,
             )
             notifications.to_staff(
-                work=work, case=case, kind=UNDELIVERED, rule="", subject=subject, body=body, dedupe=f"undelivered:{message.pk}"
+                work=work,
+                case=case,
+                kind=UNDELIVERED,
+                rule="",
+                subject=subject,
+                body=body,
+                dedupe=f"undelivered:{message.pk}",
             )
     return True
 
