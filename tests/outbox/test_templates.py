@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -32,7 +34,7 @@ def _complaint(city, language: str):
 def test_every_kind_renders_in_each_language_with_reference_greeting_and_signature(city, now, kind, language) -> None:
     now.set(local(2026, 11, 2, 10, 0))
     case = _complaint(city, language)
-    extra = dict.fromkeys(templates.KINDS[kind].variables, "x")
+    extra: dict[str, Any] = dict.fromkeys(templates.KINDS[kind].variables, "x")
     subject, body = notifications.compose(kind, case, actor=city.csr, **extra)
     assert display(case.reference) in subject + body
     if templates.KINDS[kind].audience == templates.RESIDENT:
