@@ -64,7 +64,10 @@ def test_pk_email_answer_a_csr_answers_an_emailed_inquiry_by_email_and_closes_it
     out = _ok(csr.post(f"/cases/{case.reference}/replies", {"how": "email", "note": answer}))
     assert (_states(out)["PK-EMAIL-ACK"], _states(out)["PK-EMAIL-ANSWER"]) == ("met", "met")
     sent = OutboxMessage.objects.get(case=case, kind="reply")
-    assert (sent.recipient_address, sent.body) == ("pat@example.org", answer)
+    assert sent.recipient_address == "pat@example.org"
+    # The answer as written, with the greeting and the standard signature (MB-WRITTEN, LW-CORR).
+    assert sent.body.startswith(f"Dear Pat Resident,\n\n{answer}\n\nAlex Martin")
+    assert sent.body.endswith("Customer Care\n905-683-7575\nCity of Pickering")
 
     again = csr.post(f"/cases/{case.reference}/replies", {"how": "phone", "note": "Called too"})
     assert again.status_code == 409  # nothing is owed any more: the journal never claims an empty answer

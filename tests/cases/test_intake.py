@@ -323,7 +323,7 @@ def test_a_receipt_names_the_acknowledgement_date_in_the_city_s_time(city, now) 
     now.set(local(2026, 11, 2, 10, 0))
     case = new_complaint(city, receipt=actions.Receipt(status_url="https://pickering.example/status/"))
     body = OutboxMessage.objects.get(case=case, kind="receipt").body
-    assert body.startswith("Thank you for contacting City of Pickering.")
+    assert "\n\nThank you for contacting City of Pickering.\n\n" in body  # after the greeting
     assert "We will acknowledge it by Tuesday 3 November 2026, 4:30 p.m." in body
 
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from civicdesk.domain.cases import references
 from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, FollowUpRequest, Purpose
 from civicdesk.domain.cases.sweep import run_sweep
 from civicdesk.domain.outbox.models import MessageState, OutboxMessage
@@ -92,7 +93,9 @@ def test_pk_esc_an_update_stops_the_ladder_and_the_next_round_climbs_it_again(ci
     assert (case.follow_ups_sent, case.follow_up_round, case.follow_up_requests) == (6, 2, 5)
     # Every request reached the department and its copies: none taken for a retry of round 1's.
     sent = OutboxMessage.objects.filter(case=case, kind="follow_up_request").order_by("pk")
-    assert [m.subject for m in sent] == [f"Follow-up request {n}: case {case.reference}" for n in range(1, 7)]
+    assert [m.subject for m in sent] == [
+        f"Follow-up request {n}: case {references.display(case.reference)}" for n in range(1, 7)
+    ]
     director_copy = sent[4]
     assert {u.username for u in director_copy.cc_users.all()} == {"sup.forestry", "dir.operations"}
     escalations = list(case.journal.filter(action=Action.ESCALATED).order_by("sequence"))

@@ -116,6 +116,9 @@ class ContactIn(Input):
     """Who raised the case (PK-PRIV: stored apart from the case, shown only to roles that may see it)."""
 
     name: Text200 = ""
+    title: Literal["", "ms", "mrs", "mr", "mx", "dr"] = Field(
+        "", description="How the resident asked to be addressed; messages greet them with it (Dear Ms Chen,)."
+    )
     organisation: Text200 = ""
     email: Email = ""
     phone: Text40 = ""

@@ -125,3 +125,6 @@ class JurisdictionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "form": form,
         }
         return TemplateResponse(request, "admin/city/jurisdiction/change_profile.html", context)
+
+
+from civicdesk.channels.desk import template_admin  # noqa: E402, F401 — registers the message templates' pages

@@ -22,6 +22,7 @@ from civicdesk.domain.cases.errors import InvalidInput
 from civicdesk.domain.cases.models import Channel, FeedbackType, Kind, Resolution
 from civicdesk.domain.cases.standing import STATE_LABELS
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
+from civicdesk.domain.people.models import Title
 from civicdesk.domain.staff.models import User
 from civicdesk.platform.throttle.sign_in import start_sign_in_attempt
 
@@ -205,6 +206,12 @@ class IntakeForm(forms.Form):
     )
     contact_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     contact_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    contact_title = forms.ChoiceField(
+        label=_("Title"),
+        required=False,
+        choices=[("", _("none given")), *Title.choices],
+        help_text=_("How the resident asked to be addressed: their letters and emails greet them so."),
+    )
     contact_organisation = forms.CharField(label=_("Business or organisation"), required=False, max_length=200)
     contact_email = forms.EmailField(label=_("Email"), required=False)
     contact_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)

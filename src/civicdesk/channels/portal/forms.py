@@ -14,6 +14,7 @@ from civicdesk.channels.ui.wording import language_name
 from civicdesk.domain.cases import clocks
 from civicdesk.domain.cases.references import normalise
 from civicdesk.domain.city.models import Jurisdiction, Service
+from civicdesk.domain.people.models import Title
 
 COMPLAINT, SERVICE_REQUEST, COMPLIMENT, SUGGESTION = "complaint", "service_request", "compliment", "suggestion"
 KIND_CHOICES = [
@@ -27,7 +28,7 @@ NEEDS_SERVICE = (COMPLAINT, SERVICE_REQUEST)
 
 class ServiceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.category}: {obj.name}"
+        return f"{obj.category}: {obj.name_in(get_language() or '')}"
 
 
 class ReportForm(forms.Form):
@@ -83,6 +84,11 @@ class ReportForm(forms.Form):
     )
     name = forms.CharField(
         label=_("Your name"), required=False, max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    title = forms.ChoiceField(
+        label=_("How should we address you?"),
+        required=False,
+        choices=[("", _("No title")), *Title.choices],
     )
     email = forms.EmailField(
         label=_("Email address"),

@@ -8,7 +8,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from civicdesk.domain.cases import standing
+from django.conf import settings
+from django.utils import translation
+
+from civicdesk.domain.cases import journal, standing
 from civicdesk.domain.cases.models import Case, JournalEntry
 from civicdesk.platform import timesource
 
@@ -40,17 +43,32 @@ def case_for_resident(reference: str, contact: str) -> Case | None:
 
 
 @dataclass(frozen=True)
+class PublicUpdate:
+    """A public journal entry as the resident reads it, in their language."""
+
+    label: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PublicStatus:
     case: Case
-    updates: list[JournalEntry]
+    updates: list[PublicUpdate]
     expected: datetime | None
     expected_is_completion: bool
+    about: str  # the service's name in the viewer's language, else what the case is
 
 
 def public_status(case: Case) -> PublicStatus:
     """What the resident may see: status, public journal entries, and the date they are told (:mod:`standing`)."""
-    updates = list(JournalEntry.objects.filter(case=case, public=True).order_by("-sequence"))
+    updates = [
+        PublicUpdate(str(entry.get_action_display()), journal.public_note(entry), entry.at)
+        for entry in JournalEntry.objects.filter(case=case, public=True).order_by("-sequence")
+    ]
     told = standing.expected(
         case.commitments.filter(standing.RESIDENT_CLOCKS), is_open=case.is_open, now=timesource.now()
     )
-    return PublicStatus(case, updates, told.at, told.is_completion)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    about = case.service.name_in(language) if case.service else str(case.get_kind_display())
+    return PublicStatus(case, updates, told.at, told.is_completion, about)

@@ -152,6 +152,7 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         }
     contact = actions.ContactDetails(
         name=data["name"],
+        title=data.get("title", ""),
         email=data["email"],
         phone=data["phone"],
         language=data["language"],

@@ -14,11 +14,28 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from civicdesk.domain.cases.models import Case, JournalEntry
+from django.utils.translation import gettext, gettext_noop
+
+from civicdesk.domain.cases.models import Action, Case, JournalEntry
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.staff.models import User
 
 GENESIS = "0" * 64
+
+# What intake writes on a new case; shown to residents in their language (see :func:`public_note`).
+RECEIVED = gettext_noop("Received.")
+RECORDED_NOT_INVESTIGATED = gettext_noop(
+    "Recorded. Anonymous allegations are not investigated unless they are an immediate threat to safety (PK-ANON)."
+)
+# Notes the product writes itself (not staff's words): translated when a resident reads them.
+PRODUCT_NOTES = frozenset(
+    {
+        RECEIVED,
+        RECORDED_NOT_INVESTIGATED,
+        gettext_noop("Feedback recorded; no response owed (PK-DEF)."),
+        gettext_noop("Recorded, not investigated (PK-ANON)."),
+    }
+)
 
 
 def _payload(entry: JournalEntry, reference: str) -> str:
@@ -80,6 +97,19 @@ def append(
     entry.hash = entry_hash(entry, case.reference)
     work.add_journal_entry(entry)
     return entry
+
+
+def public_note(entry: JournalEntry) -> str:
+    """The entry's note as a resident reads it, in the active language.
+
+    The case's first entry is written out from what it records (received, or recorded and not investigated);
+    another note the product wrote itself is translated; staff's own words are shown as they wrote them.
+    """
+    if entry.action == Action.CREATED:
+        return gettext(RECEIVED if entry.data.get("investigate", True) else RECORDED_NOT_INVESTIGATED)
+    if entry.note in PRODUCT_NOTES:
+        return gettext(entry.note)
+    return entry.note
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,36 @@ Residents' messages are released at once. Staff-facing reminders and
 escalations are released in the jurisdiction's business hours, never at
 night or on a weekend (PK-ESC, DESIGN.md); when several reach one person at
 once they go out as one digest (:func:`civicdesk.domain.outbox.release.release_due_messages`).
+
+Every message's words come from the city's template of its kind in the
+message's language, or the shipped default (:func:`compose`,
+:mod:`civicdesk.domain.outbox.templates`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicdesk.domain.cases import clocks
-from civicdesk.domain.cases.models import Case, FollowUpRequest, Kind
+from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, Case, FollowUpRequest, Kind, Purpose
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
+from civicdesk.domain.city.models import Department
+from civicdesk.domain.outbox import templates
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
+from civicdesk.domain.people.models import Contact, Title
 from civicdesk.domain.staff.models import User
 from civicdesk.domain.staff.roles import Role
+
+Value = str | Callable[[], str]  # a variable's value, or how to work it out when the template names it
 
 
 def business_hours_release(case: Case, now: datetime) -> datetime:
@@ -144,17 +157,22 @@ def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
 def follow_up_request(*, work: UnitOfWork, case: Case, request: FollowUpRequest, copied: list[User]) -> None:
     """The request's message to the department, naming who is copied; one per request number (a retry adds none)."""
     copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
-    body = f"Customer Care follow-up request {request.number} for case {case.reference}:\n\n{request.message}"
-    if request.early_reason:
-        body += f"\n\nSent before the follow-up date: {request.early_reason}"
-    if copies:
-        body += f"\n\nCopied: {copies}."
+    subject, body = compose(
+        "follow_up_request",
+        case,
+        actor=request.sent_by,
+        work=work,
+        number=request.number,
+        message=request.message,
+        early_reason=request.early_reason,
+        copied=copies,
+    )
     to_staff(
         work=work,
         case=case,
         kind="follow_up_request",
         rule="PK-ESC" if request.step > 1 else "PK-FOLLOW",
-        subject=f"Follow-up request {request.number}: case {case.reference}",
+        subject=subject,
         body=body,
         cc=copied,
         # Numbers run on over the case's life, so a new round's requests are never taken for a retry's.
@@ -166,21 +184,9 @@ def receipt(*, work: UnitOfWork, case: Case, status_url: str, acknowledge_by: da
     """The confirmation email with the reference number, in the resident's language; ``False`` if they left no email."""
     if case.contact is None or not case.contact.email:
         return False
-    with translation.override(case.language):
-        body = "\n\n".join(
-            part
-            for part in (
-                _("Thank you for contacting %(city)s.") % {"city": case.jurisdiction.name},
-                _("Your reference number is %(reference)s. Please keep it.") % {"reference": display(case.reference)},
-                expected_reply(case, acknowledge_by=acknowledge_by),
-                _(
-                    "You can check the status at any time at %(url)s with this reference and your email address or phone number."
-                )
-                % {"url": status_url},
-            )
-            if part
-        )
-        subject = _("Your reference number: %(reference)s") % {"reference": display(case.reference)}
+    with translation.override(templates.supported_language(case.language)):
+        expected = expected_reply(case, acknowledge_by=acknowledge_by)
+    subject, body = compose("receipt", case, work=work, expected=expected, status_url=status_url)
     return to_resident(work=work, case=case, kind="receipt", subject=subject, body=body, dedupe=f"receipt:{case.pk}")
 
 
@@ -194,7 +200,145 @@ def expected_reply(case: Case, *, acknowledge_by: datetime | None) -> str:
         )
     if acknowledge_by is None:
         return ""
-    local = acknowledge_by.astimezone(clocks.profile_for(case.jurisdiction).calendar.tz)
     return _("We will acknowledge it by %(due)s, and tell you the action planned and its timeline.") % {
-        "due": f"{formats.date_format(local, 'l j F Y')}, {formats.time_format(local, 'TIME_FORMAT')}"
+        "due": local_time(case, acknowledge_by)
+    }
+
+
+def local_date(case: Case, when: datetime) -> str:
+    """``when`` as a date in the city's time zone, written in the active language ("Friday 20 March 2026")."""
+    local = when.astimezone(clocks.profile_for(case.jurisdiction).calendar.tz)
+    return formats.date_format(local, pgettext("a date in a message", "l j F Y"))
+
+
+def local_time(case: Case, when: datetime) -> str:
+    """``when`` as a date and time in the city's time zone, in the active language ("Friday 20 March 2026, 16:30")."""
+    local = when.astimezone(clocks.profile_for(case.jurisdiction).calendar.tz)
+    return f"{local_date(case, when)}, {formats.time_format(local, 'TIME_FORMAT')}"
+
+
+def message_language(case: Case, kind: str) -> str:
+    """A resident's message is in the case's language; staff's in the city's first language."""
+    if templates.KINDS[kind].audience == templates.RESIDENT:
+        return templates.supported_language(case.language)
+    languages = case.jurisdiction.languages or [settings.LANGUAGE_CODE]
+    return templates.supported_language(languages[0])
+
+
+def compose(
+    kind: str, case: Case, *, actor: User | None = None, work: UnitOfWork | None = None, **extra: Any
+) -> tuple[str, str]:
+    """The subject and body of a message of ``kind`` about ``case``, from the city's template or the default.
+
+    Written in the message's language (:func:`message_language`) with the variables every message has
+    (:func:`case_values`) and ``extra``, the kind's own (a datetime is written as a local date and time).
+    ``actor`` signs it; ``work`` is the unit of work holding the case, whose unsaved commitments count.
+    """
+    spec = templates.KINDS[kind]
+    unknown = set(extra) - set(spec.variables) - {"timeline"}
+    if unknown:
+        raise ValueError(f"a {kind} message has no variable(s) {', '.join(sorted(unknown))}")
+    language = message_language(case, kind)
+    with translation.override(language):
+        values = {**case_values(case, actor=actor, work=work), **dict.fromkeys(spec.variables, "")}
+        for name, value in extra.items():
+            values[name] = (
+                local_time(case, value) if isinstance(value, datetime) else "" if value is None else str(value)
+            )
+        memo = work.memo if work is not None else None
+        return templates.compose(case.jurisdiction_id, kind, language, values, memo=memo)
+
+
+def greeting(contact: Contact | None) -> str:
+    """MB-WRITTEN, LW-CORR: "Dear Ms Chen," with the title and name the resident gave, else a neutral greeting."""
+    name = contact.name.strip() if contact is not None else ""
+    title = contact.title if contact is not None else ""
+    if name and title:
+        by_title: dict[str, str] = {
+            Title.MS: pgettext("greeting", "Dear Ms %(name)s,"),
+            Title.MRS: pgettext("greeting", "Dear Mrs %(name)s,"),
+            Title.MR: pgettext("greeting", "Dear Mr %(name)s,"),
+            Title.MX: pgettext("greeting", "Dear Mx %(name)s,"),
+            Title.DR: pgettext("greeting", "Dear Dr %(name)s,"),
+        }
+        if title in by_title:
+            return by_title[title] % {"name": name}
+    if name:
+        return pgettext("greeting", "Dear %(name)s,") % {"name": name}
+    return pgettext("greeting", "Hello,")
+
+
+def signing_department(case: Case, actor: User | None) -> Department | None:
+    """Who the message comes from: the signer's department, else the case's, else the city's Customer Care."""
+    if actor is not None and actor.department_id:
+        return actor.department
+    if case.department_id:
+        return case.department
+    return Department.objects.filter(jurisdiction_id=case.jurisdiction_id, customer_care=True).order_by("pk").first()
+
+
+def case_values(case: Case, *, actor: User | None = None, work: UnitOfWork | None = None) -> dict[str, Value]:
+    """The variables every message has (``templates.COMMON_VARIABLES``), in the active language when written.
+
+    Each is worked out only if the template names it (a staff message reads no contact, a sweep of many cases
+    makes no query per case for what its messages do not say).
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+
+    @cache
+    def department() -> Department | None:
+        return signing_department(case, actor)
+
+    def department_name() -> str:
+        found = department()
+        return found.name if found else ""
+
+    def phone() -> str:
+        found = department()
+        return (found.phone if found else "") or case.jurisdiction.phone
+
+    def signer() -> str:
+        return (actor.get_full_name() or actor.get_username()) if actor is not None else _("Customer Care")
+
+    def signer_title() -> str:
+        return actor.job_title if actor is not None else ""
+
+    def signature() -> str:
+        name, title, from_department = signer(), signer_title(), department_name()
+        lines = (
+            f"{name}, {title}" if title else name,
+            from_department if from_department != name else "",
+            phone(),
+            case.jurisdiction.name,
+        )
+        return "\n".join(line for line in lines if line)
+
+    def timeline() -> str:
+        if work is not None:
+            completion = work.open_commitments(case, [Purpose.COMPLETE])
+            due = completion[0].due_at if completion else None
+        else:
+            row = (
+                case.commitments.filter(purpose=Purpose.COMPLETE, state__in=OPEN_COMMITMENT_STATES)
+                .order_by("due_at")
+                .first()
+                if case.pk
+                else None
+            )
+            due = row.due_at if row else None
+        return local_date(case, due) if due else ""
+
+    return {
+        "greeting": lambda: greeting(case.contact),
+        "name": lambda: case.contact.name if case.contact else "",
+        "reference": display(case.reference),
+        "case_kind": lambda: str(case.get_kind_display()),
+        "service": lambda: case.service.name_in(language) if case.service else str(case.get_kind_display()),
+        "city": lambda: case.jurisdiction.name,
+        "department": department_name,
+        "phone": phone,
+        "timeline": timeline,
+        "signer": signer,
+        "signer_title": signer_title,
+        "signature": signature,
     }

@@ -77,6 +77,7 @@ class UnitOfWork:
         self._requests: list[tuple[FollowUpRequest, list[User]]] = []
         self._changed_cases: dict[int, set[str]] = {}
         self._begun: set[int] = set()
+        self.memo: dict[Any, Any] = {}  # what steps read once per transaction, e.g. the city's message templates
 
     @classmethod
     @contextmanager

@@ -45,6 +45,25 @@ def validate_languages(value: object) -> None:
         )
 
 
+def validate_translations(value: object) -> None:
+    """Text in other languages: ``{"fr": "…", "es": "…"}``, each key a supported language."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValidationError(_('Give the text per language code, e.g. {"fr": "Nid-de-poule", "es": "Bache"}.'))
+    unknown = sorted(set(value) - supported)
+    if unknown:
+        raise ValidationError(
+            _("Unsupported language(s): %(unknown)s. Supported: %(supported)s."),
+            params={"unknown": ", ".join(unknown), "supported": ", ".join(sorted(supported))},
+        )
+
+
+def in_language(default: str, translations: dict[str, str], language: str) -> str:
+    """``translations[language]`` when it is given, else ``default`` (the city's own language)."""
+    translated = (translations or {}).get(language, "") if isinstance(translations, dict) else ""
+    return translated.strip() or default
+
+
 def validate_profile_name(value: str) -> None:
     from civicdesk.engines.standards import StandardsError, load_profile
 
@@ -86,7 +105,17 @@ class Jurisdiction(models.Model):
     ombudsman_information = models.TextField(
         _("Ombudsman and other options"),
         blank=True,
-        help_text=_("Given to every complainant when a complaint is closed (PK-OMB)."),
+        help_text=_(
+            "Given to every complainant when a complaint is closed (PK-OMB). Empty, the product's own text is "
+            "given, in the resident's language."
+        ),
+    )
+    ombudsman_translations = models.JSONField(
+        _("Ombudsman and other options in other languages"),
+        default=dict,
+        blank=True,
+        validators=[validate_translations],
+        help_text=_('The text above in the other languages residents use, e.g. {"fr": "…", "es": "…"}.'),
     )
     phone = models.CharField(
         _("Customer Care phone number"),
@@ -126,6 +155,12 @@ class Department(models.Model):
         help_text=_("Copied on the 4th follow-up request (PK-ESC)."),
     )
     email = models.EmailField(_("department mailbox"), blank=True)
+    phone = models.CharField(
+        _("phone number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Given in the signature of the department's letters and emails (LW-CORR)."),
+    )
     active = models.BooleanField(_("active"), default=True)
     customer_care = models.BooleanField(
         _("Customer Care"),
@@ -201,6 +236,13 @@ class Service(models.Model):
         help_text=_("The Open311 service_code; stable once published."),
     )
     name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(
+        _("name in other languages"),
+        default=dict,
+        blank=True,
+        validators=[validate_translations],
+        help_text=_('What residents read in their language, e.g. {"fr": "Nid-de-poule", "es": "Bache"}.'),
+    )
     description = models.TextField(_("description"), blank=True)
     category = models.CharField(_("category"), max_length=100, help_text=_("The Open311 group, e.g. Roads."))
     keywords = models.CharField(_("keywords"), max_length=300, blank=True)
@@ -231,6 +273,10 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def name_in(self, language: str) -> str:
+        """The service's name in ``language`` when the city gave one, else its own name."""
+        return in_language(self.name, self.names, language)
 
     def clean(self) -> None:
         errors: dict[str, object] = {}

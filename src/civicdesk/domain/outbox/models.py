@@ -92,3 +92,33 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.outcome}"
+
+
+class MessageTemplate(models.Model):
+    """A city's own wording of one kind of message in one language; without one the shipped default is used.
+
+    Validated when saved (:func:`civicdesk.domain.outbox.templates.check`): a template that does not render, or
+    names a variable its kind does not have, is refused then, never found out when a message is sent.
+    """
+
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("message"), max_length=64)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    updated_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("edited by")
+    )
+    updated_at = models.DateTimeField(_("edited"), auto_now=True)
+
+    class Meta:
+        ordering = ["jurisdiction", "kind", "language"]
+        verbose_name = _("message template")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "kind", "language"], name="message_template_unique_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"

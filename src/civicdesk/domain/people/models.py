@@ -12,8 +12,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Title(models.TextChoices):
+    """How a resident asked to be addressed; letters greet them with it (MB-WRITTEN, LW-CORR)."""
+
+    MS = "ms", _("Ms")
+    MRS = "mrs", _("Mrs")
+    MR = "mr", _("Mr")
+    MX = "mx", _("Mx")
+    DR = "dr", _("Dr")
+
+
 class Contact(models.Model):
     jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="contacts")
+    title = models.CharField(_("title"), max_length=8, choices=Title.choices, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     organisation = models.CharField(_("business or organisation"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)

@@ -29,6 +29,12 @@ class User(AbstractUser):
         help_text=_("The department whose cases this person works (department staff, supervisors, directors)."),
     )
     language = models.CharField(_("preferred language"), max_length=8, default="en")
+    job_title = models.CharField(
+        _("job title"),
+        max_length=120,
+        blank=True,
+        help_text=_("Signs the letters and emails this person sends, e.g. Customer Service Representative."),
+    )
 
     class Meta:
         verbose_name = _("staff member")

@@ -85,6 +85,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.view_group",
         "outbox.view_outboxmessage",  # what was sent, what waits, what failed and why
         "outbox.view_deliveryattempt",
+        "outbox.view_messagetemplate",  # the city's wording of every message, per language (with a preview)
+        "outbox.add_messagetemplate",
+        "outbox.change_messagetemplate",
+        "outbox.delete_messagetemplate",
         "inbox.view_inboundmessage",  # mail received and what became of it
         "inbox.view_inboundattachment",
     ],

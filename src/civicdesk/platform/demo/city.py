@@ -238,6 +238,39 @@ SERVICES: dict[str, tuple[str, str, str, str, bool, str]] = {
     ),
 }
 
+# service code -> its name in French and Spanish, as residents read it in their language
+SERVICE_NAMES: dict[str, dict[str, str]] = {
+    "POTHOLE": {"fr": "Nid-de-poule", "es": "Bache"},
+    "SIDEWALK": {"fr": "Trottoir dangereux", "es": "Acera con riesgo de tropiezo"},
+    "SIGN": {"fr": "Panneau de signalisation endommagé ou manquant", "es": "Señal de tráfico dañada o ausente"},
+    "STREETLIGHT": {"fr": "Lampadaire éteint", "es": "Farola apagada"},
+    "SNOW": {"fr": "Déneigement oublié", "es": "Retirada de nieve no realizada"},
+    "TREE-PRUNE": {"fr": "Élagage d'arbre", "es": "Poda de árbol"},
+    "TREE-DOWN": {"fr": "Arbre ou branche tombé", "es": "Árbol o rama caída"},
+    "TREE-PLANT": {"fr": "Plantation d'arbre de rue", "es": "Plantación de árbol en la calle"},
+    "NOISE": {"fr": "Bruit", "es": "Ruido"},
+    "PARKING": {"fr": "Stationnement", "es": "Estacionamiento"},
+    "PROPERTY": {"fr": "Normes d'entretien des propriétés", "es": "Normas de mantenimiento de propiedades"},
+    "ANIMAL": {"fr": "Services aux animaux", "es": "Servicios de animales"},
+    "MISSED-COLLECTION": {
+        "fr": "Collecte des ordures ou du recyclage oubliée",
+        "es": "Recogida de basura o reciclaje no realizada",
+    },
+    "BULK": {"fr": "Collecte d'objets encombrants", "es": "Recogida de objetos voluminosos"},
+    "DUMPING": {"fr": "Dépôt sauvage", "es": "Vertido ilegal"},
+    "PARK": {"fr": "Entretien des parcs", "es": "Mantenimiento de parques"},
+    "PLAYGROUND": {"fr": "Module de jeux endommagé", "es": "Juegos infantiles dañados"},
+    "GRAFFITI": {"fr": "Graffiti sur une propriété municipale", "es": "Grafiti en propiedad municipal"},
+    "FACILITY": {"fr": "Problème dans une installation communautaire", "es": "Problema en una instalación comunitaria"},
+    "WATER-MAIN": {"fr": "Bris de conduite d'eau", "es": "Rotura de tubería de agua"},
+    "FLOODING": {"fr": "Puisard bouché ou inondation", "es": "Sumidero obstruido o inundación"},
+    "DITCH": {"fr": "Entretien de fossé ou de ponceau", "es": "Mantenimiento de zanja o alcantarilla"},
+    "GENERAL": {
+        "fr": "Question générale, compliment ou suggestion",
+        "es": "Pregunta general, felicitación o sugerencia",
+    },
+}
+
 # Reports that accuse someone of breaking a by-law: anonymous ones are recorded, not investigated (PK-ANON).
 ALLEGATIONS = frozenset({"NOISE", "PARKING", "PROPERTY"})
 
@@ -326,6 +359,7 @@ def load_demo_city() -> list[DemoAccount]:
                 "is_hazard": hazard,
                 "alleges_wrongdoing": code in ALLEGATIONS,
                 "description": description,
+                "names": SERVICE_NAMES.get(code, {}),
             },
         )
     return [DemoAccount(username, DEMO_PASSWORD, role.label) for username, (_f, _l, role, _d) in STAFF.items()]
@@ -341,6 +375,7 @@ def _staff_member(
             "last_name": last,
             "email": f"{username}@pickering.example",
             "jurisdiction": city,
+            "job_title": "" if role in (Role.SERVICE_SHOPPER, Role.MANAGER) else role.label,
             # Every demo account may sign in to the administration site; its role decides what it sees there.
             "is_staff": True,
             "password": password_hash,

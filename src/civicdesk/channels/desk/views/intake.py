@@ -201,6 +201,7 @@ def _create(request: DeskRequest, form: IntakeForm) -> actions.Intake:
     assert request.jurisdiction is not None  # noqa: S101 — checked by the caller
     contact = actions.ContactDetails(
         name=data["contact_name"],
+        title=data.get("contact_title", ""),
         organisation=data["contact_organisation"],
         email=data["contact_email"],
         phone=data["contact_phone"],

@@ -8,6 +8,9 @@ the clock).
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from civicdesk.domain.cases import journal, notifications
 from civicdesk.domain.cases.actions.common import SWEEP
 from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, Purpose
@@ -24,13 +27,21 @@ def record_breach(*, work: UnitOfWork, case: Case, commitment: Commitment) -> No
         actor_label=SWEEP,
         data={"standard": commitment.standard, "purpose": commitment.purpose, "due_at": commitment.due_at.isoformat()},
     )
+    subject, body = notifications.compose(
+        "standard_missed",
+        case,
+        work=work,
+        standard=commitment.standard,
+        purpose=commitment.get_purpose_display(),
+        due_at=commitment.due_at,
+    )
     notifications.to_staff(
         work=work,
         case=case,
         kind="standard_missed",
         rule=commitment.standard,
-        subject=f"Case {case.reference}: {commitment.get_purpose_display()} is overdue ({commitment.standard})",
-        body=f"The standard {commitment.standard} fell due at {commitment.due_at.isoformat()} and is not met.",
+        subject=subject,
+        body=body,
         dedupe=f"breach:{commitment.pk}",
     )
 
@@ -57,17 +68,14 @@ def raise_timeline_notice(*, work: UnitOfWork, case: Case, commitment: Commitmen
             "missed": True,
         },
     )
+    subject, body = notifications.compose("timeline_notice", case, work=work, standard=commitment.standard)
     notifications.to_staff(
         work=work,
         case=case,
         kind="timeline_notice",
         rule=commitment.standard,
-        subject=f"Case {case.reference}: tell the resident now whether the timeline holds ({commitment.standard} missed)",
-        body=(
-            "The resident was not told a week before the anticipated completion. If the timeline cannot be met, "
-            "record a new timeline with the reason; if it holds, record that the resident was told "
-            f"({commitment.standard})."
-        ),
+        subject=subject,
+        body=body,
         dedupe=f"notice:{commitment.pk}",
     )
 
@@ -90,17 +98,24 @@ def record_paused_too_long(*, work: UnitOfWork, case: Case, commitment: Commitme
             "longest_until": commitment.due_at.isoformat(),
         },
     )
-    who = (case.paused_by.get_full_name() or case.paused_by.get_username()) if case.paused_by else "Staff"
-    since = case.paused_since.isoformat() if case.paused_since else "an unknown date"
+    with translation.override(notifications.message_language(case, "paused_too_long")):
+        who = (case.paused_by.get_full_name() or case.paused_by.get_username()) if case.paused_by else _("Staff")
+        since = notifications.local_time(case, case.paused_since) if case.paused_since else _("an unknown date")
+    subject, body = notifications.compose(
+        "paused_too_long",
+        case,
+        work=work,
+        paused_by=who,
+        paused_since=since,
+        waiting_on=case.pause_reason,
+        longest_until=commitment.due_at,
+    )
     notifications.to_customer_care(
         work=work,
         case=case,
         kind="paused_too_long",
         rule=commitment.standard,
-        subject=f"Case {case.reference} has been paused too long",
-        body=(
-            f"{who} paused the clocks of case {case.reference} on {since} (waiting on: {case.pause_reason}). "
-            f"The longest pause allowed ended at {commitment.due_at.isoformat()}: follow it up with the department."
-        ),
+        subject=subject,
+        body=body,
         dedupe=f"paused-too-long:{commitment.pk}",
     )

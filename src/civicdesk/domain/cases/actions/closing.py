@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from civicdesk.domain.cases import clocks, journal, notifications
 from civicdesk.domain.cases.access import require
 from civicdesk.domain.cases.actions.common import require_open
@@ -18,7 +21,8 @@ from civicdesk.domain.cases.actions.updates import schedule_next_follow_up
 from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, Commitment, CommitmentState, Kind, Purpose, Resolution, Status
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
-from civicdesk.domain.city.models import Jurisdiction
+from civicdesk.domain.city.models import Jurisdiction, in_language
+from civicdesk.domain.outbox import templates
 from civicdesk.domain.staff.models import User
 
 # Commitments that end with the case rather than keeping it open: Customer Care's reminders. The agreed
@@ -85,7 +89,7 @@ def record_closure(
     work.touch(case, "status", "resolution", "closed_at", "public_note")
     data: dict[str, Any] = {"resolution": resolution}
     if case.kind == Kind.COMPLAINT:
-        data["ombudsman"] = ombudsman_information(case.jurisdiction)  # PK-OMB
+        data["ombudsman"] = ombudsman_information(case.jurisdiction, case.language)  # PK-OMB
     journal.append(
         work=work,
         case=case,
@@ -97,12 +101,15 @@ def record_closure(
         data=data,
     )
     if case.kind == Kind.COMPLAINT and case.contact_id and resolution != Resolution.NOT_INVESTIGATED:
+        subject, body = notifications.compose(
+            "closed", case, actor=actor, work=work, note=note, ombudsman=data["ombudsman"]
+        )
         notifications.to_resident(
             work=work,
             case=case,
             kind="closed",
-            subject=f"Your complaint {case.reference} is closed",
-            body=f"{note}\n\nIf you are not satisfied: {data['ombudsman']}",
+            subject=subject,
+            body=body,
             dedupe=f"closed:{case.pk}:{work.now.isoformat()}",
         )
 
@@ -117,12 +124,20 @@ def _require_council_rights(case: Case, actor: User | None, done: str) -> None:
         )
 
 
-def ombudsman_information(jurisdiction: Jurisdiction) -> str:
-    """PK-OMB: what a complainant who is not satisfied can do next, in the city's own words if it has them."""
-    return jurisdiction.ombudsman_information or (
-        "If you are not satisfied with how your complaint was handled, you may contact the Ombudsman for your "
-        "municipality, or ask Customer Care about your other options."
-    )
+def ombudsman_information(jurisdiction: Jurisdiction, language: str | None = None) -> str:
+    """PK-OMB: what a complainant who is not satisfied can do next, in the city's own words if it has them.
+
+    In ``language`` (the active language if not given): the city's translation of its text when it gave one,
+    else its text as written; without a text of its own, the product's, translated.
+    """
+    language = templates.supported_language(language or translation.get_language())
+    if jurisdiction.ombudsman_information:
+        return in_language(jurisdiction.ombudsman_information, jurisdiction.ombudsman_translations, language)
+    with translation.override(language):
+        return gettext(
+            "If you are not satisfied with how your complaint was handled, you may contact the Ombudsman for your "
+            "municipality, or ask Customer Care about your other options."
+        )
 
 
 def reopen_case(*, case: Case, actor: User | None, reason: str) -> Case:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.domain.cases import journal, notifications
 from civicdesk.domain.cases.models import Action, Case
-from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.outbox.models import Audience, MessageState, OutboxMessage
 
@@ -36,23 +36,25 @@ def record_undelivered(*, message: OutboxMessage) -> bool:
             data={"message": message.kind, "undelivered": message.pk, "to": to_whom, "reason": message.last_error},
         )
         if message.kind != UNDELIVERED:
+            with translation.override(notifications.message_language(case, UNDELIVERED)):
+                staff_audience = _("the resident") if message.audience == Audience.RESIDENT else _("staff")
+                address = to_whom or _("no address on file")
+            subject, body = notifications.compose(
+                UNDELIVERED,
+                case,
+                work=work,
+                failed_subject=message.subject,
+                audience=staff_audience,
+                address=address,
+                reason=message.last_error,
+            )
             notifications.to_staff(
                 work=work,
                 case=case,
                 kind=UNDELIVERED,
                 rule="",
-                subject=_("Case %(reference)s: a message could not be delivered")
-                % {"reference": display(case.reference)},
-                body=_(
-                    'The message "%(subject)s" to %(audience)s (%(address)s) could not be delivered: %(reason)s\n'
-                    "Contact them another way and note it on the case."
-                )
-                % {
-                    "subject": message.subject,
-                    "audience": audience,
-                    "address": to_whom or _("no address on file"),
-                    "reason": message.last_error,
-                },
+                subject=subject,
+                body=body,
                 dedupe=f"undelivered:{message.pk}",
             )
     return True

@@ -40,7 +40,7 @@ from civicdesk.domain.cases.models import (
 )
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.city.models import Jurisdiction, Service
-from civicdesk.domain.people.models import Contact
+from civicdesk.domain.people.models import Contact, Title
 from civicdesk.domain.staff.models import User
 from civicdesk.platform import timesource
 
@@ -60,6 +60,7 @@ REFERENCE_ATTEMPTS = 8
 @dataclass(frozen=True)
 class ContactDetails:
     name: str = ""
+    title: str = ""  # how they asked to be addressed (people.Title: ms, mrs, mr, mx, dr); letters greet them so
     organisation: str = ""
     email: str = ""
     phone: str = ""
@@ -305,11 +306,17 @@ def _record(
 ) -> Intake:
     """The validated intake written: contact, case, clocks, routing or closing, receipt and idempotency key."""
     contact_row = None
+    if contact is not None and contact.title and contact.title not in Title.values:
+        raise InvalidInput(
+            f"unknown title {contact.title!r}; expected one of {', '.join(Title.values)} or none",
+            field="contact.title",
+        )
     if contact is not None and contact.existing is not None:
         contact_row = _existing_contact(jurisdiction, contact)
     elif contact is not None and not contact.empty:
         contact_row = Contact.objects.create(
             jurisdiction=jurisdiction,
+            title=contact.title,
             name=contact.name.strip(),
             organisation=contact.organisation.strip(),
             email=contact.email.strip(),
@@ -344,9 +351,7 @@ def _record(
         actor=actor,
         actor_label=label,
         public=True,
-        note="Received."
-        if investigate
-        else "Recorded. Anonymous allegations are not investigated unless they are an immediate threat to safety (PK-ANON).",
+        note=journal.RECEIVED if investigate else journal.RECORDED_NOT_INVESTIGATED,
         data={
             "kind": case.kind,
             "channel": case.channel,
@@ -447,7 +452,7 @@ def _existing_contact(jurisdiction: Jurisdiction, details: ContactDetails) -> Co
     if row is None:
         raise InvalidInput("no such contact on file in this city", field="contact.existing")
     changed = []
-    for name in ("name", "organisation", "email", "phone", "address", "language"):
+    for name in ("title", "name", "organisation", "email", "phone", "address", "language"):
         value = getattr(details, name).strip()
         if value and value != getattr(row, name):
             setattr(row, name, value)

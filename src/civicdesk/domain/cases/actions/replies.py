@@ -55,7 +55,6 @@ def reply_to_resident(*, case: Case, actor: User | None, how: str, note: str) ->
             note=note,
             data={"met": [c.standard for c in met], "by": "customer_care"},
             kind="reply",
-            subject=f"About your request {case.reference}",
             rule="",
         )
         return case
@@ -88,7 +87,6 @@ def tell_resident_about_timeline(*, case: Case, actor: User | None, how: str, no
             note=note,
             data={"met": [c.standard for c in met], "about": "timeline"},
             kind="timeline_holds",
-            subject=f"Your request {case.reference}: the timeline",
             rule="PK-MISS",
         )
         return case
@@ -103,7 +101,6 @@ def _record_told(
     note: str,
     data: dict[str, Any],
     kind: str,
-    subject: str,
     rule: str,
 ) -> None:
     """What the resident was told, shown to them and journaled; emailed to them when ``how`` is email."""
@@ -119,6 +116,5 @@ def _record_told(
         data={"how": how, **data},
     )
     if how == "email":
-        notifications.to_resident(
-            work=work, case=case, kind=kind, subject=subject, body=note.strip(), dedupe=None, rule=rule
-        )
+        subject, body = notifications.compose(kind, case, actor=actor, work=work, note=note.strip())
+        notifications.to_resident(work=work, case=case, kind=kind, subject=subject, body=body, dedupe=None, rule=rule)

@@ -137,14 +137,8 @@ def acknowledge_case(*, case: Case, actor: User | None, message: str) -> Case:
             public=True,
             data={"met": [c.standard for c in met]},
         )
-        notifications.to_resident(
-            work=work,
-            case=case,
-            kind="acknowledgement",
-            subject=f"We received your request {case.reference}",
-            body=message.strip(),
-            dedupe=None,
-        )
+        subject, body = notifications.compose("acknowledgement", case, actor=actor, work=work, note=message.strip())
+        notifications.to_resident(work=work, case=case, kind="acknowledgement", subject=subject, body=body, dedupe=None)
         return case
 
 

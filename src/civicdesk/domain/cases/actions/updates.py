@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.domain.cases import clocks, journal, notifications, time_windows
@@ -197,14 +198,13 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             public=True,
             data={"from": [c.due_at.isoformat() for c in old], "to": timeline.astimezone(UTC).isoformat()},
         )
-        local = timeline.astimezone(clocks.profile_for(case.jurisdiction).calendar.tz)
+        with translation.override(notifications.message_language(case, "timeline_changed")):
+            new_date = notifications.local_date(case, timeline)
+        subject, body = notifications.compose(
+            "timeline_changed", case, actor=actor, work=work, note=reason.strip(), timeline=new_date
+        )
         notifications.to_resident(
-            work=work,
-            case=case,
-            kind="timeline_changed",
-            subject=f"New timeline for {case.reference}",
-            body=f"{reason.strip()}\n\nThe new anticipated completion date is {local:%A %d %B %Y}.",
-            dedupe=None,
+            work=work, case=case, kind="timeline_changed", subject=subject, body=body, dedupe=None
         )
         if answers:
             schedule_next_follow_up(work=work, case=case, after=timeline)
