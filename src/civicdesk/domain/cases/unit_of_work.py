@@ -40,7 +40,8 @@ from civicdesk.domain.cases.models import (
     Status,
 )
 from civicdesk.domain.outbox.models import OutboxMessage
-from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff import absences
+from civicdesk.domain.staff.models import Absence, User
 from civicdesk.platform import timesource
 
 # Read with every locked case: the people its notifications go to, without a query per case.
@@ -72,6 +73,7 @@ class UnitOfWork:
         self._messages: list[tuple[OutboxMessage, list[User]]] = []
         self._requests: list[tuple[FollowUpRequest, list[User]]] = []
         self._changed_cases: dict[int, set[str]] = {}
+        self._away: dict[int, Absence] | None = None
 
     @classmethod
     @contextmanager
@@ -81,6 +83,12 @@ class UnitOfWork:
             work = cls(now=now or timesource.now())
             yield work
             work.flush()
+
+    def away(self) -> dict[int, Absence]:
+        """PK-OOO: the staff away at :attr:`now`, by id, read once per unit of work (a batch costs one query)."""
+        if self._away is None:
+            self._away = absences.away_at(self.now)
+        return self._away
 
     # --- the cases it holds ----------------------------------------------------------------------
 
