@@ -85,8 +85,7 @@ class Absence(models.Model):
         if alternate.email:
             contact = f"{contact} ({alternate.email})"
         return gettext(
-            "%(name)s is away from the office and back on %(returns)s. "
-            "Until then, please contact %(alternate)s."
+            "%(name)s is away from the office and back on %(returns)s. Until then, please contact %(alternate)s."
         ) % {
             "name": self.user.get_full_name() or self.user.get_username(),
             "returns": formats.date_format(self.returns, "l j F Y"),
