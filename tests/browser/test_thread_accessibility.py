@@ -35,6 +35,7 @@ def test_the_thread_and_the_correspondence_pages_have_no_axe_violations(city, op
         case = receive(
             _email("Streetlight out", "The light at 1200 Kingston Road is out."), mailbox=mailbox, via="smtp"
         ).case
+        assert case is not None
         actions.reply_to_resident(case=case, actor=city.csr, how="email", note="A crew is on its way.")
         receive(_email(f"Re: About your request {display(case.reference)}", "Thank you."), mailbox=mailbox, via="smtp")
         actions.record_absence(

@@ -72,6 +72,7 @@ def test_unread_mail_on_the_queues_and_the_late_openings_report(city, signed_in,
     opened(csr, now, local(2026, 11, 18, 8, 45), evening)  # before Wednesday's 9:00: on time
 
     # The afternoon's case goes to Roads; no one has opened its email by Wednesday 10:00.
+    assert afternoon.case is not None
     actions.route_case(
         case=afternoon.case,
         actor=city.csr,

@@ -54,7 +54,7 @@ def email(subject: str, body: str, *, attach: bool = False) -> bytes:
 def case_page(client, case: Case) -> str:
     response = client.get(reverse("desk:case", args=[case.reference]))
     assert response.status_code == 200
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def answer(client, case: Case, note: str):
@@ -66,6 +66,7 @@ def test_the_thread_from_first_email_to_answers_after_closing(city, signed_in, m
         email("Streetlight out", "The light at 1200 Kingston Road is out.", attach=True), mailbox=mailbox, via="smtp"
     )
     case = first.case
+    assert case is not None
     assert first.outcome == Outcome.NEW_CASE
     csr = signed_in("csr.alex")
 
@@ -138,6 +139,7 @@ def test_the_thread_from_first_email_to_answers_after_closing(city, signed_in, m
 
 def test_roles_that_do_not_see_the_resident_see_the_thread_without_their_address(city, signed_in, mailbox) -> None:
     row = receive(email("Pothole", "A deep pothole on Liverpool Road."), mailbox=mailbox, via="smtp")
+    assert row.case is not None
     page = case_page(signed_in("manager"), row.case)
     assert "A deep pothole on Liverpool Road." in page
     assert "pat@example.org" not in page  # PK-PRIV
