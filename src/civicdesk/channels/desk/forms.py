@@ -402,3 +402,29 @@ def local_closing(jurisdiction: Jurisdiction, day: date) -> datetime | None:
     """The office's closing time on ``day``; None when the office is closed that day."""
     closes = selectors.profile_for(jurisdiction).calendar.closing_time(day)
     return closes
+
+
+class EmailAnswerForm(forms.Form):
+    """Answer the resident by email from the case's thread."""
+
+    note = forms.CharField(label=_("Your email to the resident"), max_length=10_000, widget=forms.Textarea({"rows": 6}))
+
+
+class AbsenceForm(forms.Form):
+    """PK-OOO: an absence of a business day or more, its return date and the alternate who answers meanwhile."""
+
+    person = StaffChoiceField(label=_("Who is away"), queryset=User.objects.none(), empty_label=None)
+    starts = forms.DateField(label=_("First day away"), widget=DateInput())
+    returns = forms.DateField(label=_("Back on"), help_text=_("The day they are back at work."), widget=DateInput())
+    alternate = StaffChoiceField(
+        label=_("Alternate contact while they are away"),
+        queryset=User.objects.none(),
+        help_text=_("New work and staff messages go to this person; the out-of-office notice names them."),
+    )
+
+    def __init__(self, *args: Any, people: list[User], colleagues: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, allowed in (("person", people), ("alternate", colleagues)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            field.queryset = User.objects.filter(pk__in=[u.pk for u in allowed]).order_by("last_name", "first_name")

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection, models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 
 from civicdesk.domain.cases import access, clocks, standing
@@ -32,6 +32,8 @@ from civicdesk.domain.cases.models import (
 )
 from civicdesk.domain.cases.standing import CLOCK_STATES, Horizons
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
+from civicdesk.domain.inbox.models import InboundAttachment, InboundMessage, Outcome
+from civicdesk.domain.outbox.models import MessageState, OutboxMessage
 from civicdesk.domain.people.models import Contact
 from civicdesk.domain.staff.models import User
 from civicdesk.engines.standards import Profile
@@ -386,3 +388,90 @@ def department_summary(cases: QuerySet[Case], h: Horizons) -> list[dict[str, Any
         .order_by("department__name")
     )
     return list(rows)
+
+
+# --- the thread, undelivered messages, unread mail (PK-EMAIL-CHECK) ---------------------------------
+
+MAIL_ON_CASES = (Outcome.NEW_CASE, Outcome.ON_CASE)
+
+
+def thread_of(case: Case) -> list[tuple[datetime, str, InboundMessage | OutboxMessage]]:
+    """Every email the resident sent about the case and every message civicdesk sent on it, oldest first (3 queries)."""
+    received = (
+        InboundMessage.objects.filter(case=case, outcome__in=MAIL_ON_CASES)
+        .select_related("opened_by")
+        .prefetch_related(models.Prefetch("attachments", queryset=InboundAttachment.objects.order_by("pk")))
+    )
+    sent = (
+        OutboxMessage.objects.filter(case=case)
+        .select_related("recipient_user", "digest")
+        .prefetch_related("cc_users", "delivery_attempts", "digest__delivery_attempts")
+    )
+    items: list[tuple[datetime, str, InboundMessage | OutboxMessage]] = [
+        (m.received_at, "received", m) for m in received
+    ]
+    items += [(m.created_at, "sent", m) for m in sent]
+    items.sort(key=lambda item: (item[0], item[1] == "sent", item[2].pk))
+    return items
+
+
+def mark_mail_opened(case: Case, user: User, at: datetime) -> int:
+    """PK-EMAIL-CHECK: the case's unread mail is opened now by ``user`` (only its first opening is kept)."""
+    return InboundMessage.objects.filter(case=case, opened_at__isnull=True).update(opened_at=at, opened_by=user)
+
+
+def attachment_of(case: Case, pk: int) -> InboundAttachment | None:
+    return InboundAttachment.objects.filter(pk=pk, message__case=case, kept=True).first()
+
+
+def undelivered(user: User) -> QuerySet[OutboxMessage]:
+    """Messages on the cases ``user`` sees that failed for good, newest first."""
+    return (
+        OutboxMessage.objects.filter(state=MessageState.FAILED, case__in=access.cases_visible_to(user))
+        .select_related("case", "recipient_user")
+        .prefetch_related("cc_users", "delivery_attempts")
+        .annotate(failed_at=Max("delivery_attempts__attempted_at"))
+        .order_by(F("failed_at").desc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def unread_mail(user: User, scope: str) -> QuerySet[InboundMessage]:
+    """PK-EMAIL-CHECK: mail on the cases of a queue that no staff member has opened yet, oldest first."""
+    cases = access.cases_visible_to(user)
+    if scope == "department":
+        cases = cases.filter(department_id__in=access.departments_of(user))
+    elif scope == "mine":
+        cases = cases.filter(assignee=user)
+    return InboundMessage.objects.filter(outcome__in=MAIL_ON_CASES, opened_at__isnull=True, case__in=cases).order_by(
+        "received_at", "pk"
+    )
+
+
+def mail_received(user: User, since: datetime) -> QuerySet[InboundMessage]:
+    """Mail received on the cases ``user`` sees since ``since``, oldest first, with who opened it."""
+    return (
+        InboundMessage.objects.filter(
+            outcome__in=MAIL_ON_CASES, received_at__gte=since, case__in=access.cases_visible_to(user)
+        )
+        .select_related("case", "opened_by")
+        .order_by("received_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Unread:
+    """PK-EMAIL-CHECK on a queue: how many emails no staff member has opened, and how long the oldest has waited."""
+
+    count: int
+    oldest: datetime | None
+    waited_hours: float
+
+
+def unread_summary(user: User, scope: str, jurisdiction: Jurisdiction | None, now: datetime) -> Unread:
+    """One query: the queue's unread mail counted, and the oldest's wait in business hours."""
+    found = unread_mail(user, scope).order_by().aggregate(count=Count("pk"), oldest=Min("received_at"))
+    oldest = found["oldest"]
+    waited = 0.0
+    if oldest is not None and jurisdiction is not None:
+        waited = profile_for(jurisdiction).calendar.business_time_between(oldest, now).total_seconds() / 3600
+    return Unread(count=int(found["count"] or 0), oldest=oldest, waited_hours=waited)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicdesk.channels.desk.views import auth, cases, intake, queues, reports, search, two_factor
+from civicdesk.channels.desk.views import absences, auth, cases, intake, queues, reports, search, thread, two_factor
 
 app_name = "desk"
 
@@ -18,7 +18,13 @@ urlpatterns = [
     path("new/guidance/", intake.intake_guidance, name="intake_guidance"),
     path("cases/<str:reference>/", cases.case_detail, name="case"),
     path("cases/<str:reference>/items/<int:item>/done/", cases.complete_item, name="complete_item"),
+    path("cases/<str:reference>/thread/answer/", cases.answer_by_email, name="answer_by_email"),
+    path("cases/<str:reference>/attachments/<int:pk>/", thread.attachment, name="attachment"),
     path("cases/<str:reference>/<slug:action>/", cases.transition, name="transition"),
     path("escalations/", reports.escalations, name="escalations"),
     path("outstanding/", reports.outstanding, name="outstanding"),
+    path("undelivered/", thread.undelivered, name="undelivered"),
+    path("mail-checks/", reports.mail_checks, name="mail_checks"),
+    path("absences/", absences.absences, name="absences"),
+    path("absences/<int:pk>/end/", absences.end, name="end_absence"),
 ]

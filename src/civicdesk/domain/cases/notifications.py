@@ -30,8 +30,10 @@ from civicdesk.domain.city.models import Department
 from civicdesk.domain.outbox import templates
 from civicdesk.domain.outbox.models import Audience, OutboxMessage
 from civicdesk.domain.people.models import Contact, Title
-from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff import absences
+from civicdesk.domain.staff.models import Absence, User
 from civicdesk.domain.staff.roles import Role
+from civicdesk.platform import timesource
 
 Value = str | Callable[[], str]  # a variable's value, or how to work it out when the template names it
 
@@ -77,8 +79,20 @@ def to_staff(
     cc: Iterable[User] = (),
     dedupe: str | None,
 ) -> None:
-    """Queue a message to whoever is responsible for the case, held until business hours."""
-    recipient, address = responsible_staff(case)
+    """Queue a message to whoever is responsible for the case, held until business hours.
+
+    PK-OOO: a staff member who is away gets none of it; their alternate does, told on whose behalf.
+    """
+    away = work.away()
+    recipient, address, absence = _responsible(case, away)
+    copies = [u for u in cc if u != recipient]
+    behalf = [absence] if absence is not None else []
+    for person in _case_people(case) if away else []:
+        stand, instead = absences.stand_in(person, away)
+        if instead is not None and stand in copies and instead not in behalf:
+            behalf.append(instead)
+    if behalf:
+        body += "\n\n" + "\n".join(_on_behalf(instead) for instead in behalf)
     message = OutboxMessage(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
@@ -93,7 +107,7 @@ def to_staff(
         release_at=business_hours_release(case, work.now),
         dedupe_key=dedupe,
     )
-    work.queue_message(message, copies=[u for u in cc if u != recipient])
+    work.queue_message(message, copies=copies)
 
 
 def to_customer_care(
@@ -124,20 +138,62 @@ def customer_care(case: Case) -> Iterable[User]:
     ).order_by("pk")
 
 
-def responsible_staff(case: Case) -> tuple[User | None, str]:
-    """The assignee; else the department's mailbox; else its director."""
-    if case.assignee_id:
-        return case.assignee, ""
+def responsible_staff(case: Case, *, work: UnitOfWork | None = None) -> tuple[User | None, str]:
+    """The assignee; else the department's mailbox; else its director. Someone away: their alternate (PK-OOO)."""
+    recipient, address, _absence = _responsible(case, _away(work))
+    return recipient, address
+
+
+def _away(work: UnitOfWork | None) -> dict[int, Absence]:
+    return work.away() if work is not None else absences.away_at(timesource.now())
+
+
+def _responsible(case: Case, away: dict[int, Absence]) -> tuple[User | None, str, Absence | None]:
+    if case.assignee_id and case.assignee is not None:
+        person, absence = absences.stand_in(case.assignee, away)
+        return person, "", absence
     department = case.department
     if department is None:
-        return None, ""
+        return None, "", None
     if department.email:
-        return None, department.email
-    return department.director, ""
+        return None, department.email, None
+    if department.director is None:
+        return None, "", None
+    person, absence = absences.stand_in(department.director, away)
+    return person, "", absence
 
 
-def staff_in_roles(case: Case, roles: Iterable[str]) -> list[User]:
-    """The people the ladder's roles name for this case: the division's supervisor, the department's director."""
+def _case_people(case: Case) -> list[User]:
+    """Everyone a staff message about the case may name: its assignee, supervisor and director, as they stand."""
+    people = [case.assignee] if case.assignee_id and case.assignee is not None else []
+    return people + [p for p in _in_roles(case, ("supervisor", "director")) if p not in people]
+
+
+def _on_behalf(absence: Absence) -> str:
+    absent = absence.user.get_full_name() or absence.user.get_username()
+    back = formats.date_format(absence.returns, "l j F Y")
+    return _("%(alternate)s receives this for %(name)s, who is away and back on %(returns)s (PK-OOO).") % {
+        "alternate": absence.alternate.get_full_name() or absence.alternate.get_username(),
+        "name": absent,
+        "returns": back,
+    }
+
+
+def staff_in_roles(case: Case, roles: Iterable[str], *, work: UnitOfWork | None = None) -> list[User]:
+    """The people the ladder's roles name for this case: the division's supervisor, the department's director.
+
+    PK-OOO: someone away is replaced by their alternate while the absence lasts.
+    """
+    away = _away(work)
+    people: list[User] = []
+    for person in _in_roles(case, roles):
+        stand, _absence = absences.stand_in(person, away)
+        if stand not in people:
+            people.append(stand)
+    return people
+
+
+def _in_roles(case: Case, roles: Iterable[str]) -> list[User]:
     people: list[User] = []
     department = case.department
     for role in roles:

@@ -41,7 +41,8 @@ from civicdesk.domain.cases.models import (
     Status,
 )
 from civicdesk.domain.outbox.models import OutboxMessage
-from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff import absences
+from civicdesk.domain.staff.models import Absence, User
 from civicdesk.platform import timesource
 
 # Read with every locked case: the people its notifications go to, without a query per case.
@@ -78,6 +79,7 @@ class UnitOfWork:
         self._changed_cases: dict[int, set[str]] = {}
         self._begun: set[int] = set()
         self.memo: dict[Any, Any] = {}  # what steps read once per transaction, e.g. the city's message templates
+        self._away: dict[int, Absence] | None = None
 
     @classmethod
     @contextmanager
@@ -87,6 +89,12 @@ class UnitOfWork:
             work = cls(now=now or timesource.now())
             yield work
             work.flush()
+
+    def away(self) -> dict[int, Absence]:
+        """PK-OOO: the staff away at :attr:`now`, by id, read once per unit of work (a batch costs one query)."""
+        if self._away is None:
+            self._away = absences.away_at(self.now)
+        return self._away
 
     # --- the cases it holds ----------------------------------------------------------------------
 

@@ -35,9 +35,15 @@ class InboundMessage(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reason = models.TextField(blank=True, help_text=_("Why it made no case, or why it was rejected."))
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="inbound_mail")
+    # PK-EMAIL-CHECK: the first time a staff member opened it (its case's page), so the desk knows what waits unread.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey("staff.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["jurisdiction", "received_at"], name="inbox_received_idx")]
+        indexes = [
+            models.Index(fields=["jurisdiction", "received_at"], name="inbox_received_idx"),
+            models.Index(fields=["case", "opened_at"], name="inbox_unread_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"

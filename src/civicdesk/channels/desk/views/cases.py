@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -23,11 +24,13 @@ from django.views.decorators.http import require_POST
 
 from civicdesk.channels.desk import forms as desk_forms
 from civicdesk.channels.desk import selectors
+from civicdesk.channels.desk.views import thread
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
 from civicdesk.domain.cases import access, actions, clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Case, CaseItem, CommitmentState, Purpose, Status
 from civicdesk.domain.cases.references import display, normalise
+from civicdesk.domain.staff import absences
 from civicdesk.domain.staff.models import User
 from civicdesk.platform import timesource
 
@@ -234,6 +237,7 @@ def _render_case(
     failed_form: forms.Form | None = None,
     details: list[str] | None = None,
     status: int = 200,
+    answer_form: desk_forms.EmailAnswerForm | None = None,
 ) -> HttpResponse:
     commitments = selectors.commitments_of(case)
     stands = standing.standing_of(
@@ -289,6 +293,8 @@ def _render_case(
             if case.is_open
             else None,
             "ombudsman": actions.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
+            "assignee_away": absences.current(case.assignee, timesource.now()) if case.assignee else None,
+            **thread.thread_context(request, case, answer_form=answer_form),
         },
         status=status,
     )
@@ -452,3 +458,34 @@ def complete_item(request: DeskRequest, reference: str, item: int) -> HttpRespon
         else:
             messages.success(request, str(DONE_MESSAGES["complete_item"]))
     return redirect("desk:case", reference=case.reference)
+
+
+@require_POST
+@desk_view
+def answer_by_email(request: DeskRequest, reference: str) -> HttpResponse:
+    """Answer the resident by email from the thread: the answer owed if one is, else a plain email to them."""
+    case = _case_or_404(request, reference)
+    form = desk_forms.EmailAnswerForm(request.POST, prefix="email")
+    status = 422
+    if form.is_valid() and not thread.may_answer(request.user, case):
+        form.add_error(None, _("The resident left no email address, or your role does not answer residents."))
+        status = 403
+    elif form.is_valid():
+        note = form.cleaned_data["note"]
+        try:
+            try:
+                actions.reply_to_resident(case=case, actor=request.user, how="email", note=note)
+                done = _("Your answer is on its way to the resident; it meets what the case owed them.")
+            except TransitionRefused as refused:
+                if refused.code not in ("no_change", "case_closed"):
+                    raise
+                actions.write_to_resident(case=case, actor=request.user, note=note)
+                done = _("Your email is on its way to the resident and noted on the case.")
+        except CaseError as error:
+            status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, TransitionRefused) else 422
+            form.add_error("note" if error.field == "note" else None, _message_for(error))
+        else:
+            messages.success(request, done)
+            return redirect(reverse("desk:case", args=[case.reference]) + "#thread-heading")
+    case = _case_or_404(request, case.reference)
+    return _render_case(request, case, answer_form=form, status=status)

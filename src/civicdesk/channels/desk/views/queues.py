@@ -56,6 +56,7 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
                 "current": filters.state == state,
             }
         )
+    unread = selectors.unread_summary(request.user, scope, request.jurisdiction, h.now)
     all_params = query.copy()
     all_params.pop("state", None)
     return render(
@@ -73,5 +74,6 @@ def queue(request: DeskRequest, scope: str) -> HttpResponse:
             "all_query": all_params.urlencode(),
             "page_query": query.urlencode(),
             "now": h.now,
+            "unread": unread,
         },
     )

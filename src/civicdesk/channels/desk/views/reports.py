@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -18,6 +18,7 @@ from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_con
 from civicdesk.domain.cases import standing
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.standing import STATE_LABELS
+from civicdesk.domain.inbox import checks
 from civicdesk.platform import timesource
 
 PAGE_SIZE = 100
@@ -150,3 +151,55 @@ def _csv(cases: Any, zone: tzinfo) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="outstanding-cases.csv"'
     return response
+
+
+MAIL_CHECK_DAYS = 30  # how far back the mailbox-check report looks unless asked for more (at most a year)
+
+
+@desk_view
+def mail_checks(request: DeskRequest) -> HttpResponse:
+    """PK-EMAIL-CHECK: mail first opened after the check time that followed its arrival (or not opened yet), how late."""
+    jurisdiction = request.jurisdiction
+    now = timesource.now()
+    try:
+        days = min(max(int(request.GET.get("days", MAIL_CHECK_DAYS)), 1), 366)
+    except ValueError:
+        days = MAIL_CHECK_DAYS
+    rows: list[dict[str, Any]] = []
+    standard = None
+    today: list[Any] = []
+    if jurisdiction is not None:
+        profile = selectors.profile_for(jurisdiction)
+        calendar = profile.calendar
+        standard = checks.check_standard(profile)
+        if standard is not None:
+            today = checks.check_times(calendar, standard, now)
+            for message in selectors.mail_received(request.user, now - timedelta(days=days)):
+                due = checks.due_check(calendar, standard, message.received_at)
+                opened = message.opened_at
+                until = opened if opened is not None else now
+                if until <= due:
+                    continue
+                late = calendar.business_time_between(due, until)
+                rows.append(
+                    {
+                        "message": message,
+                        "due": due,
+                        "late_minutes": int(late.total_seconds() // 60),
+                        "opened": opened,
+                    }
+                )
+    rows.reverse()  # newest first
+    return render(
+        request,
+        "desk/mail_checks.html",
+        {
+            **nav_context(request, "mail_checks"),
+            "rows": rows,
+            "standard": standard,
+            "today": today,
+            "days": days,
+            "after_lunch": checks.AFTER_LUNCH,
+            "before_close_minutes": int(checks.BEFORE_CLOSE.total_seconds() // 60),
+        },
+    )

@@ -16,17 +16,19 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
 | :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
 | :mod:`.answers` | ``expect_late_answer`` (PK-MAIL-INTERIM) |
-| :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident), ``tell_resident_about_timeline`` (PK-MISS) |
+| :mod:`.replies` | ``reply_to_resident`` (a CSR returned the call or answered the resident), ``write_to_resident`` (an email when no answer is owed), ``tell_resident_about_timeline`` (PK-MISS) |
 | :mod:`.escalation` | ``request_follow_up`` (the PK-ESC ladder: ``send_follow_up_request``) |
 | :mod:`.breaches` | ``record_breach``, ``raise_timeline_notice`` (PK-MISS) |
 | :mod:`.closing` | ``close_case``, ``reopen_case``, ``link_duplicate`` |
 | :mod:`.recompute` | ``recompute_due_dates``, ``change_calendar`` |
 | :mod:`.correspondence` | ``record_resident_message``, ``record_undelivered`` |
+| :mod:`.absence` | ``record_absence``, ``end_absence`` (PK-OOO: staff away, their alternate) |
 """
 
 from __future__ import annotations
 
 from civicdesk.domain.cases.actions import (
+    absence,
     answers,
     breaches,
     closing,
@@ -37,6 +39,7 @@ from civicdesk.domain.cases.actions import (
     routing,
     updates,
 )
+from civicdesk.domain.cases.actions.absence import end_absence, record_absence
 from civicdesk.domain.cases.actions.answers import expect_late_answer
 from civicdesk.domain.cases.actions.closing import (
     close_case,
@@ -56,7 +59,12 @@ from civicdesk.domain.cases.actions.intake import (
     missing_complaint_details,
 )
 from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
-from civicdesk.domain.cases.actions.replies import REPLY_WAYS, reply_to_resident, tell_resident_about_timeline
+from civicdesk.domain.cases.actions.replies import (
+    REPLY_WAYS,
+    reply_to_resident,
+    tell_resident_about_timeline,
+    write_to_resident,
+)
 from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
 from civicdesk.domain.cases.actions.updates import (
     UPDATE_ACTIONS,
@@ -76,6 +84,7 @@ __all__ = [
     "Idempotency",
     "Intake",
     "Receipt",
+    "absence",
     "acknowledge_case",
     "add_item",
     "answers",
@@ -87,6 +96,7 @@ __all__ = [
     "closing",
     "complete_item",
     "create_case",
+    "end_absence",
     "escalation",
     "expect_late_answer",
     "intake",
@@ -96,6 +106,7 @@ __all__ = [
     "pause_clocks",
     "recompute",
     "recompute_due_dates",
+    "record_absence",
     "record_resident_message",
     "record_undelivered",
     "record_update",
@@ -109,4 +120,5 @@ __all__ = [
     "routing",
     "tell_resident_about_timeline",
     "updates",
+    "write_to_resident",
 ]

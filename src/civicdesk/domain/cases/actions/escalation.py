@@ -114,7 +114,7 @@ def send_follow_up_request(
     _missed(work=work, case=case, at=at)
     request = _request(work=work, case=case, actor=actor, at=at, step=step, message=message, reason="")
     newly_copied = ladder.step(step).copy if ladder and step <= len(ladder.steps) else ()
-    copied = notifications.staff_in_roles(case, request.copied_roles)
+    copied = notifications.staff_in_roles(case, request.copied_roles, work=work)
     next_request = standards.next_follow_up_request(profile, step, at) if ladder else None
     request.next_due_at = next_request.due_at.astimezone(UTC) if next_request else None
     case.follow_up_requests = step
@@ -180,7 +180,7 @@ def send_early_reminder(
     )
     pending = [c for c in work.open_commitments(case, [Purpose.FOLLOW_UP]) if c.state == CommitmentState.PENDING]
     request.next_due_at = pending[0].due_at if pending else None
-    copied = notifications.staff_in_roles(case, request.copied_roles)
+    copied = notifications.staff_in_roles(case, request.copied_roles, work=work)
     work.add_follow_up_request(request, copied=copied)
     journal.append(
         work=work,

@@ -118,3 +118,40 @@ def _record_told(
     if how == "email":
         subject, body = notifications.compose(kind, case, actor=actor, work=work, note=note.strip())
         notifications.to_resident(work=work, case=case, kind=kind, subject=subject, body=body, dedupe=None, rule=rule)
+
+
+
+def write_to_resident(*, case: Case, actor: User | None, note: str) -> Case:
+    """Staff write to the resident by email when no answer is owed (a resident wrote again, the case is closed…).
+
+    The email goes to the resident's address with ``note`` as its text, and the journal keeps it as a note to
+    the resident. Refused while an answer is owed on an open case: that is :func:`reply_to_resident`, which
+    meets it, so an answer is never sent without the case knowing it was answered.
+    """
+    if not note.strip():
+        raise InvalidInput("write what to tell the resident", field="note")
+    with UnitOfWork.atomic() as work:
+        case = work.lock_case(case)
+        require(actor, "cases.acknowledge_case", case)
+        if case.contact is None or not case.contact.email:
+            raise TransitionRefused(
+                "the resident left no email address; answer them another way and record it", field="note"
+            )
+        if case.is_open and work.open_commitments(case, ANSWERED):
+            raise TransitionRefused(
+                "an answer is owed to the resident on this case; record it as the answer instead",
+                field="note",
+                code="answer_owed",
+            )
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.NOTE,
+            actor=actor,
+            note=note.strip(),
+            public=True,
+            data={"how": "email", "message": "to_resident"},
+        )
+        subject, body = notifications.compose("reply", case, actor=actor, work=work, note=note.strip())
+        notifications.to_resident(work=work, case=case, kind="message", subject=subject, body=body, dedupe=None)
+        return case

@@ -16,7 +16,8 @@ from civicdesk.domain.cases.errors import InvalidInput, TransitionRefused
 from civicdesk.domain.cases.models import Action, Case, Purpose, Resolution
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.city.models import Department
-from civicdesk.domain.staff.models import User
+from civicdesk.domain.staff import absences
+from civicdesk.domain.staff.models import Absence, User
 
 
 def route_case(
@@ -102,16 +103,42 @@ def assign_case(*, case: Case, actor: User | None, assignee: User | None) -> Cas
                 raise InvalidInput(
                     "the assignee works in another department; re-route the case first", field="assignee"
                 )
+        data: dict[str, str | None] = {"assignee": assignee.get_username() if assignee else None}
+        note = ""
+        if assignee is not None:
+            stand, absence = absences.stand_in(assignee, work.away())
+            if absence is not None:
+                assignee = _alternate_for(case, stand, absence)
+                note = (
+                    f"{_name(absence.user)} is away and back on {absence.returns.isoformat()}: "
+                    f"assigned to their alternate, {_name(assignee)} (PK-OOO)."
+                )
+                data = {
+                    "assignee": assignee.get_username(),
+                    "instead_of": absence.user.get_username(),
+                    "back_on": absence.returns.isoformat(),
+                }
         case.assignee = assignee
         work.touch(case, "assignee")
-        journal.append(
-            work=work,
-            case=case,
-            action=Action.ASSIGNED,
-            actor=actor,
-            data={"assignee": assignee.get_username() if assignee else None},
-        )
+        journal.append(work=work, case=case, action=Action.ASSIGNED, actor=actor, note=note, data=data)
         return case
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _alternate_for(case: Case, alternate: User, absence: Absence) -> User:
+    """PK-OOO: the absent assignee's alternate takes the case, if they may work it."""
+    works_here = alternate.jurisdiction_id == case.jurisdiction_id and alternate.is_active
+    if works_here and (not case.department_id or alternate.department_id == case.department_id):
+        return alternate
+    raise TransitionRefused(
+        f"{_name(absence.user)} is away and back on {absence.returns.isoformat()}, and their alternate "
+        f"{_name(alternate)} does not work in this case's department: assign the case to someone else",
+        field="assignee",
+        rule="PK-OOO",
+    )
 
 
 def acknowledge_case(*, case: Case, actor: User | None, message: str) -> Case:
