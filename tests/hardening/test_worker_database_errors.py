@@ -72,7 +72,8 @@ def test_the_worker_logs_a_locked_database_backs_off_and_carries_on(
 
 def _with_postgres() -> ModuleType:
     spec = importlib.util.spec_from_file_location("with_postgres", ROOT / "scripts" / "with_postgres.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -120,7 +120,6 @@ def _record_told(
         notifications.to_resident(work=work, case=case, kind=kind, subject=subject, body=body, dedupe=None, rule=rule)
 
 
-
 def write_to_resident(*, case: Case, actor: User | None, note: str) -> Case:
     """Staff write to the resident by email when no answer is owed (a resident wrote again, the case is closed…).
 
