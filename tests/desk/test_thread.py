@@ -103,7 +103,8 @@ def test_the_thread_from_first_email_to_answers_after_closing(city, signed_in, m
     done = answer(csr, case, "A crew will replace the lamp by Friday.")
     assert done.status_code == 302
     reply = OutboxMessage.objects.get(case=case, kind="reply")
-    assert (reply.recipient_address, reply.body) == ("pat@example.org", "A crew will replace the lamp by Friday.")
+    assert reply.recipient_address == "pat@example.org"
+    assert "\n\nA crew will replace the lamp by Friday.\n\n" in reply.body  # between the greeting and the signature
     assert not case.commitments.filter(standard="PK-EMAIL-ANSWER").exclude(state=CommitmentState.MET).exists()
 
     # The resident writes back, quoting the reference: the reply joins the case, unread until someone opens it.
@@ -120,7 +121,7 @@ def test_the_thread_from_first_email_to_answers_after_closing(city, signed_in, m
     # Nothing is owed now, and staff can still answer: a plain email, noted on the case for the resident.
     assert answer(csr, case, "This Friday, the 20th.").status_code == 302
     note = OutboxMessage.objects.get(case=case, kind="message")
-    assert note.body == "This Friday, the 20th."
+    assert "\n\nThis Friday, the 20th.\n\n" in note.body  # between the greeting and the signature
     entry = JournalEntry.objects.filter(case=case, action=Action.NOTE, public=True).latest("sequence")
     assert entry.note == "This Friday, the 20th."
     assert entry.data["message"] == "to_resident"

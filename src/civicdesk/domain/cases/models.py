@@ -395,6 +395,7 @@ class SearchDocument(models.Model):
     """
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=32)
     public_text = models.TextField(blank=True, help_text=_("Address, description and journal notes, folded."))
     contact_text = models.TextField(blank=True, help_text=_("The contact's name, organisation, email and phone."))

@@ -53,9 +53,10 @@ def contact_text(contact: Contact | None) -> str:
     return folded(contact.name, contact.organisation, contact.email, contact.phone, digits)
 
 
-def document_fields(case: Case, contact: Contact | None, notes: Iterable[str]) -> dict[str, str]:
+def document_fields(case: Case, contact: Contact | None, notes: Iterable[str]) -> dict[str, Any]:
     """The columns of a case's search document (also used by the migration that indexed the first cases)."""
     return {
+        "jurisdiction_id": case.jurisdiction_id,
         "reference": case.reference,
         "public_text": folded(case.address, case.description, *notes),
         "contact_text": contact_text(contact),

@@ -59,6 +59,7 @@ class Absence(models.Model):
     out-of-office notice (:meth:`notice`) gives the return date and the alternate's contact.
     """
 
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="absences")
     starts = models.DateField(_("first day away"))
     returns = models.DateField(_("back on"), help_text=_("The day they are back at work."))

@@ -106,6 +106,7 @@ def record_absence(*, user: User, actor: User, starts: date, returns: date, alte
                 rule="PK-OOO",
             )
         return Absence.objects.create(
+            jurisdiction_id=user.jurisdiction_id,
             user=user,
             starts=starts,
             returns=returns,

@@ -80,6 +80,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0010_merge_safety_rank_and_follow_up_rounds'),
+        ('city', '0008_merge_jurisdiction_phone'),
     ]
 
     operations = [
@@ -87,6 +88,7 @@ class Migration(migrations.Migration):
             name='SearchDocument',
             fields=[
                 ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_document', serialize=False, to='cases.case')),
+                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='city.jurisdiction')),
                 ('reference', models.CharField(max_length=32)),
                 ('public_text', models.TextField(blank=True, help_text='Address, description and journal notes, folded.')),
                 ('contact_text', models.TextField(blank=True, help_text="The contact's name, organisation, email and phone.")),

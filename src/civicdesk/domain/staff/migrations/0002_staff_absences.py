@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('staff', '0001_initial'),
+        ('city', '0008_merge_jurisdiction_phone'),
     ]
 
     operations = [
@@ -16,6 +17,7 @@ class Migration(migrations.Migration):
             name='Absence',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='city.jurisdiction')),
                 ('starts', models.DateField(verbose_name='first day away')),
                 ('returns', models.DateField(help_text='The day they are back at work.', verbose_name='back on')),
                 ('recorded_at', models.DateTimeField()),
