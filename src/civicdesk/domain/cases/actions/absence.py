@@ -62,6 +62,8 @@ def record_absence(*, user: User, actor: User, starts: date, returns: date, alte
     """PK-OOO: ``user`` is away from ``starts`` and back on ``returns``; ``alternate`` answers for them meanwhile."""
     if not may_record_for(actor, user):
         raise NotAllowed("you may record absences only for yourself or the staff you supervise", rule="PK-OOO")
+    if user.jurisdiction_id is None:
+        raise InvalidInput("this account belongs to no city, so it has no absences to record", field="user")
     if returns <= starts:
         raise InvalidInput("the day they are back must come after the first day away", field="returns", rule="PK-OOO")
     if returns - starts > LONGEST:
