@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Case, Channel, Kind
 from civicdesk.domain.city.models import Jurisdiction
+from civicdesk.domain.inbox import storage
 from civicdesk.domain.inbox.models import InboundAttachment, InboundMessage, Outcome
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform import timesource
@@ -152,7 +152,6 @@ def _thread(mail: ParsedMail, jurisdiction: Jurisdiction) -> Case | None:
 
 
 def _keep_attachments(row: InboundMessage, attachments: list[Attachment]) -> None:
-    folder = Path(settings.DATA_DIR) / "attachments"
     for attachment in attachments:
         reason = ""
         if len(attachment.content) > MAX_ATTACHMENT_BYTES:
@@ -160,13 +159,7 @@ def _keep_attachments(row: InboundMessage, attachments: list[Attachment]) -> Non
         elif attachment.content_type not in KEPT_TYPES:
             reason = f"a type not kept ({attachment.content_type})"
         if not reason:
-            digest = attachment.sha256
-            path = folder / digest[:2] / digest  # named by content, never by the sender's file name
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".part")
-                partial.write_bytes(attachment.content)
-                partial.replace(path)
+            storage.store(attachment.content)  # named by content, never by the sender's file name
         InboundAttachment.objects.create(
             jurisdiction_id=row.jurisdiction_id,
             message=row,

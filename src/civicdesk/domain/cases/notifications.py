@@ -170,10 +170,10 @@ def _case_people(case: Case) -> list[User]:
 
 
 def _on_behalf(absence: Absence) -> str:
-    absent = absence.user.get_full_name() or absence.user.get_username()
+    absent = absence.user.display_name
     back = formats.date_format(absence.returns, "l j F Y")
     return _("%(alternate)s receives this for %(name)s, who is away and back on %(returns)s (PK-OOO).") % {
-        "alternate": absence.alternate.get_full_name() or absence.alternate.get_username(),
+        "alternate": absence.alternate.display_name,
         "name": absent,
         "returns": back,
     }
@@ -212,7 +212,7 @@ def _in_roles(case: Case, roles: Iterable[str]) -> list[User]:
 
 def follow_up_request(*, work: UnitOfWork, case: Case, request: FollowUpRequest, copied: list[User]) -> None:
     """The request's message to the department, naming who is copied; one per request number (a retry adds none)."""
-    copies = ", ".join(u.get_full_name() or u.get_username() for u in copied)
+    copies = ", ".join(u.display_name for u in copied)
     subject, body = compose(
         "follow_up_request",
         case,
@@ -354,7 +354,7 @@ def case_values(case: Case, *, actor: User | None = None, work: UnitOfWork | Non
         return (found.phone if found else "") or case.jurisdiction.phone
 
     def signer() -> str:
-        return (actor.get_full_name() or actor.get_username()) if actor is not None else _("Customer Care")
+        return actor.display_name if actor is not None else _("Customer Care")
 
     def signer_title() -> str:
         return actor.job_title if actor is not None else ""

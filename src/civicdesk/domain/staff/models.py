@@ -42,6 +42,11 @@ class User(AbstractUser):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
 
+    @property
+    def display_name(self) -> str:
+        """The name staff and residents read: the full name, else the username."""
+        return self.get_full_name() or self.get_username()
+
     def has_role(self, role: Role) -> bool:
         return self.groups.filter(name=role.label).exists()
 
@@ -88,13 +93,13 @@ class Absence(models.Model):
         from django.utils.translation import gettext
 
         alternate = self.alternate
-        contact = alternate.get_full_name() or alternate.get_username()
+        contact = alternate.display_name
         if alternate.email:
             contact = f"{contact} ({alternate.email})"
         return gettext(
             "%(name)s is away from the office and back on %(returns)s. Until then, please contact %(alternate)s."
         ) % {
-            "name": self.user.get_full_name() or self.user.get_username(),
+            "name": self.user.display_name,
             "returns": formats.date_format(self.returns, "l j F Y"),
             "alternate": contact,
         }

@@ -7,10 +7,8 @@ guessing their type or running anything in them.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -23,6 +21,7 @@ from civicdesk.channels.desk.forms import EmailAnswerForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
 from civicdesk.domain.cases import access
 from civicdesk.domain.cases.models import Case
+from civicdesk.domain.inbox import storage
 from civicdesk.domain.inbox.models import InboundMessage
 from civicdesk.domain.outbox.models import Audience, MessageState, OutboxMessage
 from civicdesk.domain.staff.models import User
@@ -33,7 +32,7 @@ SENT_STATES = (MessageState.SENT, MessageState.DIGESTED)
 
 
 def _name(user: User | None) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return user.display_name if user is not None else ""
 
 
 def may_answer(user: User, case: Case) -> bool:
@@ -127,7 +126,7 @@ def attachment(request: DeskRequest, reference: str, pk: int) -> FileResponse:
     row = selectors.attachment_of(case, pk)
     if row is None:
         raise Http404
-    path = Path(settings.DATA_DIR) / "attachments" / row.sha256[:2] / row.sha256
+    path = storage.path_of(row.sha256)
     if not path.is_file():
         raise Http404
     response = FileResponse(

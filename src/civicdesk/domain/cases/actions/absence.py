@@ -54,10 +54,6 @@ def business_days(user: User, starts: date, returns: date) -> int:
     return sum(1 for n in range((returns - starts).days) if calendar.is_business_day(starts + timedelta(days=n)))
 
 
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def record_absence(*, user: User, actor: User, starts: date, returns: date, alternate: User | None) -> Absence:
     """PK-OOO: ``user`` is away from ``starts`` and back on ``returns``; ``alternate`` answers for them meanwhile."""
     if not may_record_for(actor, user):
@@ -93,7 +89,7 @@ def record_absence(*, user: User, actor: User, starts: date, returns: date, alte
         own = Absence.objects.filter(overlapping, user=user).order_by("starts").first()
         if own is not None:
             raise TransitionRefused(
-                f"{_name(user)} is already recorded away from {own.starts.isoformat()}, back on "
+                f"{user.display_name} is already recorded away from {own.starts.isoformat()}, back on "
                 f"{own.returns.isoformat()}; end that absence first",
                 field="starts",
                 rule="PK-OOO",
@@ -102,7 +98,7 @@ def record_absence(*, user: User, actor: User, starts: date, returns: date, alte
         theirs = Absence.objects.filter(overlapping, user=alternate).order_by("starts").first()
         if theirs is not None:
             raise InvalidInput(
-                f"{_name(alternate)} is away themselves from {theirs.starts.isoformat()}, back on "
+                f"{alternate.display_name} is away themselves from {theirs.starts.isoformat()}, back on "
                 f"{theirs.returns.isoformat()}; choose another alternate",
                 field="alternate",
                 rule="PK-OOO",

@@ -99,7 +99,7 @@ def record_paused_too_long(*, work: UnitOfWork, case: Case, commitment: Commitme
         },
     )
     with translation.override(notifications.message_language(case, "paused_too_long")):
-        who = (case.paused_by.get_full_name() or case.paused_by.get_username()) if case.paused_by else _("Staff")
+        who = case.paused_by.display_name if case.paused_by else _("Staff")
         since = notifications.local_time(case, case.paused_since) if case.paused_since else _("an unknown date")
     subject, body = notifications.compose(
         "paused_too_long",

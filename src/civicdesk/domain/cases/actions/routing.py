@@ -110,8 +110,8 @@ def assign_case(*, case: Case, actor: User | None, assignee: User | None) -> Cas
             if absence is not None:
                 assignee = _alternate_for(case, stand, absence)
                 note = (
-                    f"{_name(absence.user)} is away and back on {absence.returns.isoformat()}: "
-                    f"assigned to their alternate, {_name(assignee)} (PK-OOO)."
+                    f"{absence.user.display_name} is away and back on {absence.returns.isoformat()}: "
+                    f"assigned to their alternate, {assignee.display_name} (PK-OOO)."
                 )
                 data = {
                     "assignee": assignee.get_username(),
@@ -124,18 +124,14 @@ def assign_case(*, case: Case, actor: User | None, assignee: User | None) -> Cas
         return case
 
 
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _alternate_for(case: Case, alternate: User, absence: Absence) -> User:
     """PK-OOO: the absent assignee's alternate takes the case, if they may work it."""
     works_here = alternate.jurisdiction_id == case.jurisdiction_id and alternate.is_active
     if works_here and (not case.department_id or alternate.department_id == case.department_id):
         return alternate
     raise TransitionRefused(
-        f"{_name(absence.user)} is away and back on {absence.returns.isoformat()}, and their alternate "
-        f"{_name(alternate)} does not work in this case's department: assign the case to someone else",
+        f"{absence.user.display_name} is away and back on {absence.returns.isoformat()}, and their alternate "
+        f"{alternate.display_name} does not work in this case's department: assign the case to someone else",
         field="assignee",
         rule="PK-OOO",
     )
