@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from civicdesk.channels.mail.intake import MAX_MESSAGE_BYTES, Mailbox
 from civicdesk.channels.mail.listener import MailListener
+from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.models import Action, Case, Channel, Kind
 from civicdesk.domain.inbox.models import InboundMessage, Outcome
 from civicdesk.domain.outbox.models import OutboxMessage
@@ -266,3 +267,39 @@ def test_civicdesk_mail_intake_listens_until_stopped(city, tmp_path) -> None:
         process.terminate()
         assert process.wait(15) == 0
     assert settings.DEFAULT_FROM_EMAIL  # the listener recognises our own address from the same settings
+
+
+@pytest.mark.parametrize(
+    ("body", "declared", "language", "greeting"),
+    [
+        ("Bonjour, le lampadaire devant le 1200 chemin Kingston est éteint depuis lundi soir.", "", "fr", "Bonjour"),
+        ("Hola, la farola del 1200 de Kingston Road está apagada desde el lunes.", "", "es", "Estimad"),
+        ("Light out at 1200 Kingston Road.", "es-MX", "es", "Estimad"),
+        ("Merci", "", "en", "Dear"),  # too short to tell: the city's first language
+        ("Guten Tag, die Straßenlaterne vor Nummer 1200 ist seit Montag aus.", "de", "en", "Dear"),
+    ],
+)
+def test_a_new_email_is_answered_in_the_language_its_sender_wrote_in(
+    city, listener, body, declared, language, greeting
+) -> None:
+    """PB-AUTOREPLY: the receipt goes "in the sender's language where known"; the case keeps it for what follows."""
+    message = mail(subject="1200 Kingston Road", body=body)
+    if declared:
+        message["Content-Language"] = declared  # as the sender's mail program says it
+    send(listener, message)
+
+    case = only(message_id=message["Message-ID"]).case
+    assert case is not None
+    assert case.language == language
+    receipt = OutboxMessage.objects.get(case=case, kind="receipt")
+    assert receipt.language == language
+    assert receipt.body.startswith(greeting)
+
+    # Past the receipt: the resident's reply and the acknowledgement stay in that language.
+    reply = mail(subject=f"Re: {receipt.subject}", body="Still out tonight.")  # threads by the reference it quotes
+    send(listener, reply)
+    assert only(message_id=reply["Message-ID"]).case == case
+    actions.acknowledge_case(case=case, actor=city.csr, message="A crew will replace the lamp by Friday.")
+    acknowledgement = OutboxMessage.objects.get(case=case, kind="acknowledgement")
+    assert acknowledgement.language == language
+    assert acknowledgement.body.startswith(greeting)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from civicdesk.channels.mail.language import language_of
 from civicdesk.channels.mail.parsing import MAX_BODY, Attachment, ParsedMail, parse
 from civicdesk.domain.cases import actions
 from civicdesk.domain.cases.errors import CaseError
@@ -129,6 +130,7 @@ def _act(row: InboundMessage, mail: ParsedMail, mailbox: Mailbox) -> None:
         channel=Channel.EMAIL,
         description=(text if not mail.subject or mail.subject in text else f"{mail.subject}\n\n{text}")[:MAX_BODY],
         contact=actions.ContactDetails(name=mail.sender_name, email=mail.sender),
+        language=language_of(declared=mail.languages, text=text, served=list(mailbox.jurisdiction.languages)),
         receipt=actions.Receipt(status_url=mailbox.status_url),
     )
     row.outcome, row.case = Outcome.NEW_CASE, intake.case

@@ -49,6 +49,7 @@ class ParsedMail:
     automatic: str  # why it is automatic mail, or "" for a person's message
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be read
+    languages: list[str] = field(default_factory=list)  # what the sender's mail program declared (Content-Language)
 
     def reference(self) -> str | None:
         """A case reference quoted in the subject (``Re: Your reference 123-456-789``), if it is a valid one."""
@@ -81,6 +82,7 @@ def parse(raw: bytes, *, own_address: str) -> ParsedMail:
         automatic=_automatic(message, sender.strip().lower(), own_address.lower()),
         attachments=attachments,
         problems=problems,
+        languages=[tag.strip() for tag in _clean(_header(message, "Content-Language")).split(",") if tag.strip()][:5],
     )
 
 
