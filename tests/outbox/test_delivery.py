@@ -277,3 +277,44 @@ def test_without_a_mail_server_each_message_is_an_eml_file_in_the_data_folder(ci
     assert parsed["To"] == "pat@example.org"
     assert message.state == MessageState.SENT
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_closed_complaint_reaches_the_resident_in_their_language_with_the_ombudsman_text_each_time(
+    city, now, smtp
+) -> None:
+    """PK-OMB, MB-WRITTEN: the closure letter as the resident's mail server receives it, and again after a reopen."""
+    city.jurisdiction.ombudsman_information = "Ontario Ombudsman: 1-800-263-1830, ombudsman.on.ca"
+    city.jurisdiction.ombudsman_translations = {"es": "Defensor del Pueblo de Ontario: 1-800-263-1830"}
+    city.jurisdiction.save()
+    now.set(local(2026, 11, 2, 10, 0))
+    case = new_complaint(
+        city,
+        contact=actions.ContactDetails(name="Ana Ruiz", title="ms", email="ana@example.org", language="es"),
+    )
+    actions.acknowledge_case(case=case, actor=city.csr, message="Revisaremos el árbol esta semana.")
+    actions.close_case(case=case, actor=city.staff("staff.forestry"), note="Podamos la rama.")
+    _released()
+    deliver_outbox()
+
+    letters = [m for m in smtp.recorder.received if m["X-Civicdesk-Reference"] == case.reference]
+    closed = OutboxMessage.objects.get(case=case, kind="closed")
+    [first] = [m for m in letters if m["Message-ID"] == closed.message_id]
+    assert first["To"] == "ana@example.org"
+    assert first["Content-Language"] == "es"
+    text = first.get_content()
+    assert text.startswith("Estimada Sra. Ana Ruiz:")
+    assert "Podamos la rama." in text
+    assert "Defensor del Pueblo de Ontario: 1-800-263-1830" in text
+    assert "Ontario Ombudsman" not in text  # the Spanish text, not the English one
+
+    # Past the closure: reopened and closed again, the resident is written to again, once, with the same text.
+    now.set(local(2026, 11, 4, 10, 0))
+    actions.reopen_case(case=case, actor=city.csr, reason="La rama volvió a caer.")
+    actions.close_case(case=case, actor=city.staff("staff.forestry"), note="Retiramos la rama entera.")
+    _released()
+    deliver_outbox()
+    second = OutboxMessage.objects.filter(case=case, kind="closed").exclude(pk=closed.pk).get()
+    [again] = [m for m in smtp.recorder.received if m["Message-ID"] == second.message_id]
+    assert "Retiramos la rama entera." in again.get_content()
+    assert "Defensor del Pueblo de Ontario" in again.get_content()
+    assert deliver_outbox().sent == 0
