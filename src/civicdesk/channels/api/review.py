@@ -60,14 +60,14 @@ def _out(user: User, message: OutboxMessage) -> dict[str, Any]:
 
 def _message_for(user: User, message_id: int) -> OutboxMessage:
     _require_reviewer(user)
-    message = approvals.awaiting_message_for(user, message_id)
+    message = approvals.message_for_reviewer(user, message_id)
     if message is None:
         raise NotFound
     return message
 
 
 def _reread(user: User, message_id: int) -> dict[str, Any]:
-    message = approvals.awaiting_message_for(user, message_id)
+    message = approvals.message_for_reviewer(user, message_id)
     if message is None:  # pragma: no cover — it was found a moment ago, in the same city
         raise NotFound
     return _out(user, message)

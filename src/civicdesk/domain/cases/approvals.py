@@ -22,16 +22,6 @@ def may_review(user: User | None) -> bool:
     return user is not None and user.is_active and user.has_perm(APPROVE)
 
 
-def may_approve(user: User | None, message: OutboxMessage) -> bool:
-    """Whether ``user`` may approve ``message`` now: an approver, a message awaiting approval, someone else's."""
-    return (
-        may_review(user)
-        and message.state == MessageState.AWAITING_APPROVAL
-        and user is not None
-        and message.author_id != user.pk
-    )
-
-
 def awaiting_approval_for(user: User) -> QuerySet[OutboxMessage]:
     """The messages awaiting approval on the cases ``user`` may see, oldest first (none for a role that does not approve)."""
     if not may_review(user):
@@ -44,7 +34,7 @@ def awaiting_approval_for(user: User) -> QuerySet[OutboxMessage]:
     )
 
 
-def awaiting_message_for(user: User, pk: int) -> OutboxMessage | None:
+def message_for_reviewer(user: User, pk: int) -> OutboxMessage | None:
     """The message ``pk`` on a case ``user`` may see, whatever its state; ``None`` if there is none (no existence leak)."""
     return (
         OutboxMessage.objects.filter(pk=pk, case__in=access.cases_visible_to(user))

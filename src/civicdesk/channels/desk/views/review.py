@@ -53,7 +53,7 @@ def review(request: DeskRequest) -> HttpResponse:
 
 
 def _message_or_404(request: DeskRequest, pk: int) -> OutboxMessage:
-    message = approvals.awaiting_message_for(request.user, pk)
+    message = approvals.message_for_reviewer(request.user, pk)
     if message is None:
         raise Http404
     return message
