@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from civicdesk.domain.cases import actions
 from civicdesk.domain.outbox.models import MessageState, OutboxMessage
+from civicdesk.platform import timesource
 from tests.fixtures.city import new_complaint
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +135,30 @@ def test_lw_corr_returning_needs_a_reason_and_the_author_reads_it_on_the_case(ci
     again = care.post(reverse("desk:approve_message", args=[message.pk]), follow=True).content.decode()
     assert "no longer awaiting approval" in again
     assert signed_in("manager").get(reverse("desk:review")).status_code == 403
+
+
+def test_lw_corr_a_timeline_change_says_the_resident_is_not_told_until_its_email_is_approved(
+    city, signed_in, now
+) -> None:
+    _reviewing(city, "timeline_changed")
+    case = new_complaint(city, service="POTHOLE")
+    actions.record_update(
+        case=case,
+        actor=None,
+        update="action_planned",
+        note="Crew booked.",
+        timeline=timesource.now() + timedelta(days=21),
+    )
+
+    response = signed_in("staff.roads").post(
+        reverse("desk:transition", args=[case.reference, "timeline"]),
+        {"timeline-timeline": "2026-12-15", "timeline-reason": "The asphalt plant is closed."},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Timeline changed." in page
+    assert "Timeline changed; the resident is told." not in page
+    assert "waits for a second person&#x27;s approval before it is sent" in page
+    held = OutboxMessage.objects.get(case=case, kind="timeline_changed")
+    assert (held.state, held.author) == (MessageState.AWAITING_APPROVAL, city.roads_staff)

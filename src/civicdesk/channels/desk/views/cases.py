@@ -145,6 +145,8 @@ BADGE_FOR_COMMITMENT = {
 }
 
 
+# Said instead when the email the action wrote waits for approval (LW-CORR): the resident is not told yet.
+DONE_WHILE_HELD = {"timeline": gettext_lazy("Timeline changed.")}
 AWAITING_APPROVAL = gettext_lazy(
     "Your email to the resident waits for a second person's approval before it is sent (LW-CORR); "
     "it is listed under Awaiting approval."
@@ -449,9 +451,11 @@ def transition(request: DeskRequest, reference: str, action: str) -> HttpRespons
             form.add_error(field if field in form.fields else None, _message_for(error))
             details = _refusal_details(error, case)
         if not form.errors:
-            messages.success(request, str(DONE_MESSAGES[action]))
             if _awaiting_by(case, request.user) > held:
+                messages.success(request, str(DONE_WHILE_HELD.get(action, DONE_MESSAGES[action])))
                 messages.info(request, AWAITING_APPROVAL)
+            else:
+                messages.success(request, str(DONE_MESSAGES[action]))
             return redirect("desk:case", reference=case.reference)
     case = _case_or_404(request, case.reference)
     return _render_case(request, case, failed=action, failed_form=form, details=details, status=status)
