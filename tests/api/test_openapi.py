@@ -34,6 +34,10 @@ PATHS = {
     "/api/v1/cases/{reference}/items/{item_id}/done": {"post"},
     # The requests sent, with their messages and copies, are read as well as sent (PK-ESC).
     "/api/v1/cases/{reference}/follow-up-requests": {"get", "post"},
+    # Review before release (LW-CORR): what awaits approval, approved or returned by a second person.
+    "/api/v1/messages/awaiting-approval": {"get"},
+    "/api/v1/messages/{message_id}/approve": {"post"},
+    "/api/v1/messages/{message_id}/return": {"post"},
 }
 
 

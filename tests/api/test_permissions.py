@@ -79,6 +79,20 @@ def _closed(make_case: Any, case: Any) -> dict[str, Any]:
     return {}
 
 
+def _awaiting_reply(make_case: Any, case: Any) -> dict[str, Any]:
+    """LW-CORR: the city reviews answers; the CSR's emailed answer on the case waits for a second person."""
+    from civicdesk.domain.outbox.models import OutboxMessage
+    from civicdesk.domain.staff.models import User
+
+    case.jurisdiction.review_before_release = ["reply"]
+    case.jurisdiction.save(update_fields=["review_before_release"])
+    actions.reply_to_resident(case=case, actor=User.objects.get(username="csr.alex"), how="email", note="Filled.")
+    return {"message": OutboxMessage.objects.get(case=case, kind="reply", state="awaiting_approval").pk}
+
+
+# Approving and returning: supervisors, directors and Customer Care administrators (a CSR wrote it).
+APPROVERS = (FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN)
+
 ENDPOINTS = [
     Endpoint("list", "GET", "/cases", (OK, OK, OK, OK, OK, OK, OK, FORBIDDEN)),
     Endpoint("get", "GET", "/cases/{ref}", READ),
@@ -159,6 +173,9 @@ ENDPOINTS = [
     Endpoint(
         "reopen", "POST", "/cases/{ref}/reopen", ANYONE_WORKING, {"reason": "the resident says it is back"}, _closed
     ),
+    Endpoint("awaiting-approval", "GET", "/messages/awaiting-approval", APPROVERS, None, _awaiting_reply),
+    Endpoint("approve", "POST", "/messages/{message}/approve", APPROVERS, None, _awaiting_reply),
+    Endpoint("return", "POST", "/messages/{message}/return", APPROVERS, {"reason": "Give the date."}, _awaiting_reply),
 ]
 
 

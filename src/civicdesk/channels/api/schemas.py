@@ -408,3 +408,39 @@ class ErrorOut(Schema):
 
 def decimal_or_none(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+# --- review before release (LW-CORR) ----------------------------------------------------------
+
+
+class ReturnIn(Input):
+    reason: Note = Field(description="Why the message is returned; its author reads it and writes the message again.")
+
+
+class ReviewedMessageOut(Schema):
+    id: int
+    case: str = Field(description="The case's reference.")
+    kind: str = Field(description="The kind of message, e.g. reply, closed, timeline_changed.")
+    state: str = Field(
+        description="awaiting_approval, returned, or the outbox's states once approved (pending, sent…)."
+    )
+    subject: str
+    body: str = Field(description="The text as the resident will read it; it is never changed on the way.")
+    to: str | None = Field(description="The resident's address; null for roles that may not see who raised a case.")
+    cc: list[str] = Field(description="Usernames of the staff copied.")
+    author: str | None = Field(description="Username of who wrote it.")
+    written_at: UtcInstant
+    waited_seconds: int = Field(description="How long it has waited for approval (until now, or until reviewed).")
+    reviewed_by: str | None = Field(description="Username of who approved or returned it.")
+    reviewed_at: UtcInstant | None
+    return_reason: str
+
+
+class ReviewPage(Schema):
+    items: list[ReviewedMessageOut] = Field(description="Oldest first.")
+    page: int
+    has_next: bool
+
+
+class ReviewFilters(Input):
+    page: int = Field(1, ge=1, le=100_000)

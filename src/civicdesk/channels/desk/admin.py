@@ -28,10 +28,44 @@ from civicdesk.domain.cases.actions import recompute
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.city import profiles
 from civicdesk.domain.city.models import Jurisdiction, validate_profile_name
+from civicdesk.domain.outbox import review
 from civicdesk.engines.standards import StandardsError, shipped_profiles
 
-CHANGE_FIELDS = ("slug", "name", "languages", "profile", "calendar", "ombudsman_information")
-ADD_FIELDS = ("slug", "name", "languages", "profile", "ombudsman_information")
+CHANGE_FIELDS = ("slug", "name", "languages", "profile", "calendar", "ombudsman_information", "review_before_release")
+ADD_FIELDS = ("slug", "name", "languages", "profile", "ombudsman_information", "review_before_release")
+
+
+class ReviewedKinds(forms.MultipleChoiceField):
+    """LW-CORR: the messages to residents a second person approves, chosen from those the product sends."""
+
+    default_error_messages = {
+        "invalid_choice": _(
+            "%(value)s is not a message the product sends to residents; choose among the messages listed."
+        ),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=lambda: [(code, label) for code, label in review.reviewable_kinds().items()],
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            **kwargs,
+        )
+
+
+class JurisdictionForm(forms.ModelForm):  # type: ignore[type-arg]
+    review_before_release = ReviewedKinds(
+        label=_("Review before release"),
+        help_text=_(
+            "LW-CORR: the messages to residents that a second person (a supervisor, director or Customer Care "
+            "administrator) approves before they are sent. The receipt and the out-of-office notice, which the "
+            "product writes by itself, never wait."
+        ),
+    )
+
+    class Meta:
+        model = Jurisdiction
+        fields = list(ADD_FIELDS)
 
 
 class ChangeProfileForm(forms.Form):
@@ -51,6 +85,7 @@ class ChangeProfileForm(forms.Form):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = JurisdictionForm
     list_display = ["name", "slug", "profile", "time_zone"]
     search_fields = ["name", "slug"]
 

@@ -404,7 +404,7 @@ def thread_of(case: Case) -> list[tuple[datetime, str, InboundMessage | OutboxMe
     )
     sent = (
         OutboxMessage.objects.filter(case=case)
-        .select_related("recipient_user", "digest")
+        .select_related("recipient_user", "digest", "author", "reviewed_by")
         .prefetch_related("cc_users", "delivery_attempts", "digest__delivery_attempts")
     )
     items: list[tuple[datetime, str, InboundMessage | OutboxMessage]] = [
@@ -428,7 +428,7 @@ def undelivered(user: User) -> QuerySet[OutboxMessage]:
     """Messages on the cases ``user`` sees that failed for good, newest first."""
     return (
         OutboxMessage.objects.filter(state=MessageState.FAILED, case__in=access.cases_visible_to(user))
-        .select_related("case", "recipient_user")
+        .select_related("case", "recipient_user", "author", "reviewed_by")
         .prefetch_related("cc_users", "delivery_attempts")
         .annotate(failed_at=Max("delivery_attempts__attempted_at"))
         .order_by(F("failed_at").desc(nulls_last=True), "-created_at", "-pk")

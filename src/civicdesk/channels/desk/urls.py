@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from civicdesk.channels.desk.views import absences, auth, cases, intake, queues, reports, search, thread, two_factor
+from civicdesk.channels.desk.views import (
+    absences,
+    auth,
+    cases,
+    intake,
+    queues,
+    reports,
+    review,
+    search,
+    thread,
+    two_factor,
+)
 
 app_name = "desk"
 
@@ -25,6 +36,9 @@ urlpatterns = [
     path("outstanding/", reports.outstanding, name="outstanding"),
     path("undelivered/", thread.undelivered, name="undelivered"),
     path("mail-checks/", reports.mail_checks, name="mail_checks"),
+    path("review/", review.review, name="review"),
+    path("review/<int:pk>/approve/", review.approve, name="approve_message"),
+    path("review/<int:pk>/return/", review.return_, name="return_message"),
     path("absences/", absences.absences, name="absences"),
     path("absences/<int:pk>/end/", absences.end, name="end_absence"),
 ]

@@ -4,6 +4,8 @@ What happens to each message (:class:`~civicdesk.domain.inbox.models.Outcome`):
 
 - a reply (its In-Reply-To or References name one of our messages or one we
   received, or its subject quotes a case reference) is added to that case;
+  while the case's assignee is away the sender gets the out-of-office notice
+  (once per absence) and the alternate the message (PK-OOO);
 - automatic mail (out-of-office notices, delivery reports, mailing lists, our
   own messages coming back) makes no case and gets no reply (RFC 3834);
 - anything else becomes a new inquiry on the email channel, and the sender
@@ -116,6 +118,7 @@ def _act(row: InboundMessage, mail: ParsedMail, mailbox: Mailbox) -> None:
             text=mail.body or mail.subject,
             attachments=[a.filename for a in mail.attachments],
             message_id=mail.message_id,
+            sender_address=mail.sender,
         )
         return
     text = mail.body or mail.subject

@@ -12,6 +12,7 @@ message's language, or the shipped default (:func:`compose`,
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
@@ -22,13 +23,13 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from civicdesk.domain.cases import clocks
-from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, Case, FollowUpRequest, Kind, Purpose
+from civicdesk.domain.cases import clocks, journal
+from civicdesk.domain.cases.models import OPEN_COMMITMENT_STATES, Action, Case, FollowUpRequest, Kind, Purpose
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.cases.unit_of_work import UnitOfWork
 from civicdesk.domain.city.models import Department
-from civicdesk.domain.outbox import templates
-from civicdesk.domain.outbox.models import Audience, OutboxMessage
+from civicdesk.domain.outbox import review, templates
+from civicdesk.domain.outbox.models import Audience, MessageState, OutboxMessage
 from civicdesk.domain.people.models import Contact, Title
 from civicdesk.domain.staff import absences
 from civicdesk.domain.staff.models import Absence, User
@@ -44,27 +45,55 @@ def business_hours_release(case: Case, now: datetime) -> datetime:
 
 
 def to_resident(
-    *, work: UnitOfWork, case: Case, kind: str, subject: str, body: str, dedupe: str | None, rule: str = ""
+    *,
+    work: UnitOfWork,
+    case: Case,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe: str | None,
+    rule: str = "",
+    author: User | None = None,
+    address: str | None = None,
 ) -> bool:
-    """Queue a message to the case's contact; ``False`` (nothing queued) if they left no email address."""
+    """Queue a message to the case's contact (or to ``address``); ``False`` (nothing queued) if there is no address.
+
+    ``author`` is the staff member who wrote it (``None``: the product wrote it by itself). LW-CORR: when the
+    city reviews messages of ``kind`` before release, one a person wrote waits for a second person's approval
+    (:mod:`civicdesk.domain.outbox.review`), and the case's journal says so.
+    """
     contact = case.contact
-    if contact is None or not contact.email:
+    to = address if address is not None else (contact.email if contact is not None else "")
+    if not to:
         return False
+    waits = review.needs_approval(case.jurisdiction.review_before_release, kind, written_by_staff=author is not None)
     message = OutboxMessage(
         jurisdiction_id=case.jurisdiction_id,
         case=case,
         kind=kind,
         rule=rule,
         audience=Audience.RESIDENT,
-        recipient_address=contact.email,
+        recipient_address=to,
         subject=subject,
         body=body,
         language=case.language,
+        author=author,
         created_at=work.now,
         release_at=work.now,
+        state=MessageState.AWAITING_APPROVAL if waits else MessageState.PENDING,
         dedupe_key=dedupe,
     )
     work.queue_message(message)
+    if waits and author is not None:
+        journal.append(
+            work=work,
+            case=case,
+            action=Action.NOTE,
+            actor=author,
+            note=_("%(subject)s: written by %(author)s, it waits for a second person's approval before it is sent.")
+            % {"subject": subject, "author": author.display_name},
+            data={"message": kind, "review": "awaiting_approval", "author": author.pk, "rule": "LW-CORR"},
+        )
     return True
 
 
@@ -108,6 +137,32 @@ def to_staff(
         dedupe_key=dedupe,
     )
     work.queue_message(message, copies=copies)
+
+
+def to_person(
+    *, work: UnitOfWork, case: Case, person: User, kind: str, rule: str, subject: str, body: str, dedupe: str | None
+) -> None:
+    """Queue a message about ``case`` to one staff member, held until business hours.
+
+    PK-OOO: while they are away their alternate receives it, told on whose behalf.
+    """
+    recipient, absence = absences.stand_in(person, work.away())
+    if absence is not None:
+        body += "\n\n" + _on_behalf(absence)
+    message = OutboxMessage(
+        jurisdiction_id=case.jurisdiction_id,
+        case=case,
+        kind=kind,
+        rule=rule,
+        audience=Audience.STAFF,
+        recipient_user=recipient,
+        subject=subject,
+        body=body,
+        created_at=work.now,
+        release_at=business_hours_release(case, work.now),
+        dedupe_key=dedupe,
+    )
+    work.queue_message(message)
 
 
 def to_customer_care(
@@ -398,3 +453,111 @@ def case_values(case: Case, *, actor: User | None = None, work: UnitOfWork | Non
         "signer_title": signer_title,
         "signature": signature,
     }
+
+
+def _away_values(case: Case | None, absence: Absence, alternate: User, language: str) -> dict[str, str]:
+    """PK-OOO: who is away, the day they are back (in ``language``) and who answers meanwhile, with their contact."""
+    with translation.override(language):
+        returns = formats.date_format(absence.returns, pgettext("a date in a message", "l j F Y"))
+    department = alternate.department
+    phone = (department.phone if department is not None else "") or (
+        case.jurisdiction.phone if case is not None else alternate.jurisdiction.phone if alternate.jurisdiction else ""
+    )
+    contact = ", ".join(part for part in (alternate.email, phone) if part)
+    return {
+        "absent": absence.user.display_name,
+        "returns": returns,
+        "alternate": alternate.display_name,
+        "alternate_contact": contact,
+    }
+
+
+def out_of_office(
+    *, work: UnitOfWork, case: Case, sender_address: str, subject: str, text: str, message_id: str
+) -> bool:
+    """PK-OOO, MB-WRITTEN: the resident wrote while the case's assignee is away: tell them, and pass it on.
+
+    The resident (``sender_address``) gets the out-of-office notice in the case's language with the return
+    date and the alternate's contact, at most once per absence per address (RFC 3834); the alternate is sent
+    the resident's email. The caller has already set automatic mail aside. ``False`` when nobody is away.
+    """
+    if not sender_address or not case.assignee_id or case.assignee is None:
+        return False
+    away = work.away()
+    absence = away.get(case.assignee_id)
+    if absence is None:
+        return False
+    alternate, _absence = absences.stand_in(case.assignee, away)
+    resident = _away_values(case, absence, alternate, message_language(case, "out_of_office"))
+    notice_subject, notice_body = compose(
+        "out_of_office",
+        case,
+        work=work,
+        absent=resident["absent"],
+        returns=resident["returns"],
+        alternate=resident["alternate"],
+        alternate_contact=resident["alternate_contact"],
+    )
+    sender = hashlib.sha256(sender_address.strip().lower().encode()).hexdigest()[:40]
+    to_resident(
+        work=work,
+        case=case,
+        kind="out_of_office",
+        rule="PK-OOO",
+        subject=notice_subject,
+        body=notice_body,
+        dedupe=f"out-of-office:{absence.pk}:{sender}",
+        address=sender_address,
+    )
+    staff = _away_values(case, absence, alternate, message_language(case, "passed_on"))
+    passed_subject, passed_body = compose(
+        "passed_on",
+        case,
+        work=work,
+        absent=staff["absent"],
+        returns=staff["returns"],
+        subject=subject,
+        text=text[:5000],
+    )
+    to_staff(
+        work=work,
+        case=case,
+        kind="passed_on",
+        rule="PK-OOO",
+        subject=passed_subject,
+        body=passed_body,
+        dedupe=f"passed-on:{hashlib.sha256(message_id.encode()).hexdigest()[:40]}",
+    )
+    return True
+
+
+def out_of_office_preview(absence: Absence, language: str) -> tuple[str, str]:
+    """PK-OOO: the notice for ``absence`` as a resident will read it in ``language``; the greeting and reference
+    are the resident's own (shown as a neutral greeting and a sample reference)."""
+    language = templates.supported_language(language)
+    user = absence.user
+    alternate, _absence = absences.stand_in(user, absences.away_at(timesource.now()) | {user.pk: absence})
+    jurisdiction = user.jurisdiction
+    with translation.override(language):
+        values: dict[str, Any] = templates.sample_context("out_of_office", language)
+        department = user.department
+        phone = (department.phone if department is not None else "") or (jurisdiction.phone if jurisdiction else "")
+        signature = [
+            _("Customer Care"),
+            department.name if department else "",
+            phone,
+            jurisdiction.name if jurisdiction else "",
+        ]
+        values |= {
+            "greeting": pgettext("greeting", "Hello,"),
+            "signer": _("Customer Care"),
+            "signer_title": "",
+            "department": department.name if department else "",
+            "phone": phone,
+            "city": jurisdiction.name if jurisdiction else "",
+            "signature": "\n".join(line for line in signature if line),
+            **_away_values(None, absence, alternate, language),
+        }
+    if jurisdiction is None:
+        return templates.render(*templates.default("out_of_office", language), values)
+    return templates.compose(jurisdiction.pk, "out_of_office", language, values)

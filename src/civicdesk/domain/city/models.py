@@ -58,6 +58,12 @@ def validate_translations(value: object) -> None:
         )
 
 
+def validate_message_kinds(value: object) -> None:
+    """A list of message kinds; which kinds exist is the outbox's to say (checked by the administration form)."""
+    if not isinstance(value, list) or not all(isinstance(kind, str) and kind for kind in value):
+        raise ValidationError(_('List the kinds of message by their code, e.g. ["reply", "closed"].'))
+
+
 def in_language(default: str, translations: dict[str, str], language: str) -> str:
     """``translations[language]`` when it is given, else ``default`` (the city's own language)."""
     translated = (translations or {}).get(language, "") if isinstance(translations, dict) else ""
@@ -122,6 +128,16 @@ class Jurisdiction(models.Model):
         max_length=40,
         blank=True,
         help_text=_("Shown to residents whenever the web cannot take their request, e.g. 905-683-7575."),
+    )
+    review_before_release = models.JSONField(
+        _("review before release"),
+        default=list,
+        blank=True,
+        validators=[validate_message_kinds],
+        help_text=_(
+            "LW-CORR: the messages to residents that a second person approves before they are sent. Messages the "
+            "product writes by itself (the receipt) never wait."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

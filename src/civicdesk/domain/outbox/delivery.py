@@ -48,6 +48,7 @@ RETRY_AFTER = (
     timedelta(hours=6),
 )
 GIVE_UP_AFTER = timedelta(days=3)
+AUTO_REPLIES = frozenset({"out_of_office"})
 
 
 @dataclass
@@ -139,7 +140,8 @@ def email_for(message: OutboxMessage) -> EmailMessage:
     to, copies = _addresses(message)
     headers = {
         "Message-ID": message.message_id,
-        "Auto-Submitted": "auto-generated",
+        # RFC 3834: a notice written in answer to a message is auto-replied; everything else auto-generated.
+        "Auto-Submitted": "auto-replied" if message.kind in AUTO_REPLIES else "auto-generated",
         "Content-Language": message.language,
     }
     if message.case is not None:

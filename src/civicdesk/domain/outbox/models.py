@@ -19,6 +19,8 @@ class Audience(models.TextChoices):
 
 
 class MessageState(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("awaiting approval")  # LW-CORR: a second person approves it first
+    RETURNED = "returned", _("returned to its author, not sent")
     PENDING = "pending", _("waiting for release")
     READY = "ready", _("ready to send")
     SENDING = "sending", _("being sent")
@@ -41,9 +43,27 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     language = models.CharField(max_length=8, default="en")
+    author = models.ForeignKey(
+        "staff.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authored_messages",
+        help_text=_("The staff member who wrote it; empty for the messages the product writes itself."),
+    )
+    reviewed_by = models.ForeignKey(
+        "staff.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_messages",
+        help_text=_("LW-CORR: who approved or returned it, when the city reviews its kind before release."),
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True, help_text=_("Why it was returned to its author."))
     created_at = models.DateTimeField()
     release_at = models.DateTimeField(help_text=_("Not before this instant (staff messages wait for business hours)."))
-    state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.PENDING)
+    state = models.CharField(max_length=32, choices=MessageState.choices, default=MessageState.PENDING)
     digest = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="digested")
     dedupe_key = models.CharField(
         max_length=200, unique=True, null=True, blank=True, help_text=_("Stops a retried step queuing twice.")
@@ -67,6 +87,7 @@ class OutboxMessage(models.Model):
             models.Index(fields=["state", "release_at"], name="outbox_release_idx"),
             models.Index(fields=["state", "next_attempt_at"], name="outbox_delivery_idx"),
         ]
+        permissions = [("approve_outboxmessage", "Can approve or return messages awaiting approval (LW-CORR)")]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_user or self.recipient_address}"

@@ -316,6 +316,75 @@ KINDS: dict[str, Kind] = {
                 "reason": "550 mailbox unavailable",
             },
         ),
+        Kind(
+            "out_of_office",
+            _("Out-of-office notice: the resident wrote while the person responsible is away (PK-OOO)"),
+            RESIDENT,
+            gettext_noop("Your message about {{ reference }}: {{ absent }} is away"),
+            gettext_noop(
+                "{{ greeting }}\n\n"
+                "Thank you for your message about your request {{ reference }}.\n\n"
+                "{{ absent }} is away until {{ returns }}; your message has been passed to {{ alternate }}"
+                "{% if alternate_contact %} ({{ alternate_contact }}){% endif %}, who will answer it.\n\n"
+                "{{ signature }}"
+            ),
+            {
+                "absent": _("Who is away: the staff member responsible for the case"),
+                "returns": _("The day they are back, in the message's language"),
+                "alternate": _("Who answers for them meanwhile"),
+                "alternate_contact": _("The alternate's email address and phone number (may be empty)"),
+            },
+            {
+                "absent": "Sam Rivera",
+                "returns": _on(2026, 3, 23),
+                "alternate": "Jordan Lee",
+                "alternate_contact": "jordan.lee@pickering.example, 905-683-7575",
+            },
+        ),
+        Kind(
+            "passed_on",
+            _("The resident wrote while the person responsible is away (to their alternate, PK-OOO)"),
+            STAFF,
+            gettext_noop("Case {{ reference }}: the resident wrote while {{ absent }} is away"),
+            gettext_noop(
+                "The resident wrote on case {{ reference }} ({{ service }}), which is {{ absent }}'s, who is away "
+                "until {{ returns }}. They were told that you answer meanwhile.\n\n"
+                "{{ subject }}\n\n{{ text }}"
+            ),
+            {
+                "absent": _("Who is away: the staff member responsible for the case"),
+                "returns": _("The day they are back, in local time"),
+                "subject": _("The subject of the resident's email"),
+                "text": _("The resident's email, as received"),
+            },
+            {
+                "absent": "Sam Rivera",
+                "returns": _on(2026, 3, 23),
+                "subject": _("The limb fell this morning"),
+                "text": _("The limb fell on the sidewalk this morning. Can someone come today?"),
+            },
+        ),
+        Kind(
+            "message_returned",
+            _("A message was returned to its author, not sent (review before release, LW-CORR)"),
+            STAFF,
+            gettext_noop("Case {{ reference }}: your message was returned, not sent"),
+            gettext_noop(
+                '{{ returned_by }} returned your message "{{ returned_subject }}" to the resident; it was not '
+                "sent.\n\n{{ reason }}\n\n"
+                "Write it again from the case page; it waits for approval again before it goes."
+            ),
+            {
+                "returned_by": _("Who returned it"),
+                "returned_subject": _("The subject of the message returned"),
+                "reason": _("Why it was returned, as the reviewer wrote it"),
+            },
+            {
+                "returned_by": "Jordan Lee",
+                "returned_subject": _("About your request 123 456 789"),
+                "reason": _("Please give the date of the pick-up and the resident's title."),
+            },
+        ),
     )
 }
 

@@ -48,11 +48,14 @@ _DEPARTMENT_WORK = [
     "cases.close_case",
 ]
 
+# LW-CORR: a second person approves the messages the city reviews before release (their department's, or any).
+_APPROVE = "outbox.approve_outboxmessage"
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.CSR: _VIEW_CITY + _CASE_DESK,
     Role.DEPARTMENT_STAFF: _VIEW_CITY + _DEPARTMENT_WORK,
-    Role.SUPERVISOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case"],
-    Role.DIRECTOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case"],
+    Role.SUPERVISOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case", _APPROVE],
+    Role.DIRECTOR: _VIEW_CITY + _VIEW_STAFF + _DEPARTMENT_WORK + ["cases.route_case", _APPROVE],
     Role.CARE_ADMIN: [
         *_VIEW_CITY,
         *_CASE_DESK,
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "staff.add_user",
         "staff.change_user",
         "auth.view_group",
+        _APPROVE,
         "outbox.view_outboxmessage",  # what was sent, what waits, what failed and why
         "outbox.view_deliveryattempt",
         "outbox.view_messagetemplate",  # the city's wording of every message, per language (with a preview)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicdesk.channels.desk.forms import AbsenceForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
-from civicdesk.domain.cases import actions
+from civicdesk.domain.cases import actions, notifications
 from civicdesk.domain.cases.actions.absence import may_record_for, threshold_days
 from civicdesk.domain.cases.errors import CaseError, NotAllowed
 from civicdesk.domain.staff.models import Absence, User
@@ -41,7 +43,16 @@ def _page(request: DeskRequest, form: AbsenceForm, status: int = 200) -> HttpRes
         .select_related("user", "alternate")
         .order_by("starts", "user__last_name")
     )
-    rows = [{"absence": a, "away_now": a.covers(today), "may_end": may_record_for(user, a.user)} for a in current]
+    language = get_language() or settings.LANGUAGE_CODE
+    rows = [
+        {
+            "absence": a,
+            "away_now": a.covers(today),
+            "may_end": may_record_for(user, a.user),
+            "notice": notifications.out_of_office_preview(a, language),
+        }
+        for a in current
+    ]
     needed = threshold_days(user)
     return render(
         request,

@@ -30,6 +30,7 @@ from civicdesk.domain.cases import access, actions, clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
 from civicdesk.domain.cases.models import Case, CaseItem, CommitmentState, Purpose, Status
 from civicdesk.domain.cases.references import display, normalise
+from civicdesk.domain.outbox.models import MessageState, OutboxMessage
 from civicdesk.domain.staff import absences
 from civicdesk.domain.staff.models import User
 from civicdesk.platform import timesource
@@ -142,6 +143,19 @@ BADGE_FOR_COMMITMENT = {
     CommitmentState.BREACHED: "breached",
     CommitmentState.CANCELLED: "cancelled",
 }
+
+
+# Said instead when the email the action wrote waits for approval (LW-CORR): the resident is not told yet.
+DONE_WHILE_HELD = {"timeline": gettext_lazy("Timeline changed.")}
+AWAITING_APPROVAL = gettext_lazy(
+    "Your email to the resident waits for a second person's approval before it is sent (LW-CORR); "
+    "it is listed under Awaiting approval."
+)
+
+
+def _awaiting_by(case: Case, user: User) -> int:
+    """How many of ``user``'s messages on ``case`` wait for approval (LW-CORR): more after an action, one was held."""
+    return OutboxMessage.objects.filter(case=case, author=user, state=MessageState.AWAITING_APPROVAL).count()
 
 
 def live_commitments(commitments: list[Any]) -> set[int]:
@@ -428,6 +442,7 @@ def transition(request: DeskRequest, reference: str, action: str) -> HttpRespons
     details: list[str] = []
     status = 422
     if form.is_valid():
+        held = _awaiting_by(case, request.user)
         try:
             _perform(action, case, form, request.user)
         except CaseError as error:
@@ -436,7 +451,11 @@ def transition(request: DeskRequest, reference: str, action: str) -> HttpRespons
             form.add_error(field if field in form.fields else None, _message_for(error))
             details = _refusal_details(error, case)
         if not form.errors:
-            messages.success(request, str(DONE_MESSAGES[action]))
+            if _awaiting_by(case, request.user) > held:
+                messages.success(request, str(DONE_WHILE_HELD.get(action, DONE_MESSAGES[action])))
+                messages.info(request, AWAITING_APPROVAL)
+            else:
+                messages.success(request, str(DONE_MESSAGES[action]))
             return redirect("desk:case", reference=case.reference)
     case = _case_or_404(request, case.reference)
     return _render_case(request, case, failed=action, failed_form=form, details=details, status=status)
@@ -472,6 +491,7 @@ def answer_by_email(request: DeskRequest, reference: str) -> HttpResponse:
         status = 403
     elif form.is_valid():
         note = form.cleaned_data["note"]
+        held = _awaiting_by(case, request.user)
         try:
             try:
                 actions.reply_to_resident(case=case, actor=request.user, how="email", note=note)
@@ -485,6 +505,8 @@ def answer_by_email(request: DeskRequest, reference: str) -> HttpResponse:
             status = 403 if isinstance(error, NotAllowed) else 409 if isinstance(error, TransitionRefused) else 422
             form.add_error("note" if error.field == "note" else None, _message_for(error))
         else:
+            if _awaiting_by(case, request.user) > held:
+                done = str(AWAITING_APPROVAL)
             messages.success(request, done)
             return redirect(reverse("desk:case", args=[case.reference]) + "#thread-heading")
     case = _case_or_404(request, case.reference)

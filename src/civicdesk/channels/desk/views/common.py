@@ -54,4 +54,5 @@ def nav_context(request: DeskRequest, current: str) -> dict[str, Any]:
         "can_add_case": user.has_perm("cases.add_case"),
         "sees_all": user.has_perm("cases.view_all_departments"),
         "has_department": user.department_id is not None,
+        "reviews": user.has_perm("outbox.approve_outboxmessage"),
     }

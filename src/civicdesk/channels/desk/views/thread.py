@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.forms import EmailAnswerForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
-from civicdesk.domain.cases import access
+from civicdesk.domain.cases import access, approvals
 from civicdesk.domain.cases.models import Case
 from civicdesk.domain.inbox import storage
 from civicdesk.domain.inbox.models import InboundMessage
@@ -82,6 +82,14 @@ def _sent(message: OutboxMessage, show_contact: bool) -> dict[str, Any]:
     state = MessageState(message.state)
     return {
         "kind": "sent",
+        "pk": message.pk,
+        "author": _name(message.author),
+        "author_pk": message.author_id,
+        "reviewer": _name(message.reviewed_by),
+        "reviewed_at": message.reviewed_at,
+        "return_reason": message.return_reason,
+        "awaiting": state == MessageState.AWAITING_APPROVAL,
+        "returned": state == MessageState.RETURNED,
         "at": message.created_at,
         "audience": message.get_audience_display(),
         "to": to,
@@ -111,6 +119,10 @@ def thread_context(request: DeskRequest, case: Case, *, answer_form: EmailAnswer
     if user.has_perm("cases.acknowledge_case"):
         selectors.mark_mail_opened(case, user, timesource.now())
     answerable = may_answer(user, case)
+    for item in items:
+        if item.get("awaiting"):
+            item["may_approve"] = approvals.may_review(user) and item["author_pk"] != user.pk
+            item["may_return"] = approvals.may_review(user)
     return {
         "thread": items,
         "answer_form": (answer_form or EmailAnswerForm(prefix="email")) if answerable else None,

@@ -23,6 +23,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.recompute` | ``recompute_due_dates``, ``change_calendar`` |
 | :mod:`.correspondence` | ``record_resident_message``, ``record_undelivered`` |
 | :mod:`.absence` | ``record_absence``, ``end_absence`` (PK-OOO: staff away, their alternate) |
+| :mod:`.review` | ``approve_message``, ``return_message`` (LW-CORR: review before release) |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from civicdesk.domain.cases.actions import (
     intake,
     recompute,
     replies,
+    review,
     routing,
     updates,
 )
@@ -65,6 +67,7 @@ from civicdesk.domain.cases.actions.replies import (
     tell_resident_about_timeline,
     write_to_resident,
 )
+from civicdesk.domain.cases.actions.review import approve_message, return_message
 from civicdesk.domain.cases.actions.routing import acknowledge_case, assign_case, redirect_case, route_case
 from civicdesk.domain.cases.actions.updates import (
     UPDATE_ACTIONS,
@@ -88,6 +91,7 @@ __all__ = [
     "acknowledge_case",
     "add_item",
     "answers",
+    "approve_message",
     "assign_case",
     "breaches",
     "change_calendar",
@@ -116,6 +120,8 @@ __all__ = [
     "reply_to_resident",
     "request_follow_up",
     "resume_clocks",
+    "return_message",
+    "review",
     "route_case",
     "routing",
     "tell_resident_about_timeline",

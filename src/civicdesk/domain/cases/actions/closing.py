@@ -111,6 +111,7 @@ def record_closure(
             subject=subject,
             body=body,
             dedupe=f"closed:{case.pk}:{work.now.isoformat()}",
+            author=actor,
         )
 
 

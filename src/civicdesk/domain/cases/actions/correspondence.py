@@ -61,12 +61,22 @@ def record_undelivered(*, message: OutboxMessage) -> bool:
 
 
 def record_resident_message(
-    *, case: Case, sender: str, subject: str, text: str, attachments: list[str], message_id: str
+    *,
+    case: Case,
+    sender: str,
+    subject: str,
+    text: str,
+    attachments: list[str],
+    message_id: str,
+    sender_address: str = "",
 ) -> Case:
     """The resident wrote again about ``case`` (a reply by email): their words go on the case's journal.
 
     Staff see it on the case and answer from there; a closed case stays closed
     until staff decide to reopen it, but the message is on it all the same.
+    PK-OOO: while the case's assignee is away, ``sender_address`` is sent the
+    out-of-office notice (once per absence) and their alternate the message
+    (:func:`civicdesk.domain.cases.notifications.out_of_office`).
     """
     with UnitOfWork.atomic() as work:
         case = work.lock_case(case)
@@ -84,5 +94,8 @@ def record_resident_message(
                 "message_id": message_id,
                 "attachments": attachments,
             },
+        )
+        notifications.out_of_office(
+            work=work, case=case, sender_address=sender_address, subject=subject, text=text, message_id=message_id
         )
         return case

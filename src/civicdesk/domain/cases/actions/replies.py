@@ -117,7 +117,9 @@ def _record_told(
     )
     if how == "email":
         subject, body = notifications.compose(kind, case, actor=actor, work=work, note=note.strip())
-        notifications.to_resident(work=work, case=case, kind=kind, subject=subject, body=body, dedupe=None, rule=rule)
+        notifications.to_resident(
+            work=work, case=case, kind=kind, subject=subject, body=body, dedupe=None, rule=rule, author=actor
+        )
 
 
 def write_to_resident(*, case: Case, actor: User | None, note: str) -> Case:
@@ -152,5 +154,7 @@ def write_to_resident(*, case: Case, actor: User | None, note: str) -> Case:
             data={"how": "email", "message": "to_resident"},
         )
         subject, body = notifications.compose("reply", case, actor=actor, work=work, note=note.strip())
-        notifications.to_resident(work=work, case=case, kind="message", subject=subject, body=body, dedupe=None)
+        notifications.to_resident(
+            work=work, case=case, kind="message", subject=subject, body=body, dedupe=None, author=actor
+        )
         return case

@@ -161,7 +161,9 @@ def acknowledge_case(*, case: Case, actor: User | None, message: str) -> Case:
             data={"met": [c.standard for c in met]},
         )
         subject, body = notifications.compose("acknowledgement", case, actor=actor, work=work, note=message.strip())
-        notifications.to_resident(work=work, case=case, kind="acknowledgement", subject=subject, body=body, dedupe=None)
+        notifications.to_resident(
+            work=work, case=case, kind="acknowledgement", subject=subject, body=body, dedupe=None, author=actor
+        )
         return case
 
 

@@ -204,7 +204,7 @@ def change_timeline(*, case: Case, actor: User | None, timeline: datetime, reaso
             "timeline_changed", case, actor=actor, work=work, note=reason.strip(), timeline=new_date
         )
         notifications.to_resident(
-            work=work, case=case, kind="timeline_changed", subject=subject, body=body, dedupe=None
+            work=work, case=case, kind="timeline_changed", subject=subject, body=body, dedupe=None, author=actor
         )
         if answers:
             schedule_next_follow_up(work=work, case=case, after=timeline)
