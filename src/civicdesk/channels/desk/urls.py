@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from civicdesk.channels.desk.views import absences, auth, cases, intake, queues, reports, search, thread, two_factor
+from civicdesk.channels.desk.views import (
+    absences,
+    auth,
+    cases,
+    intake,
+    letters,
+    queues,
+    reports,
+    search,
+    thread,
+    two_factor,
+)
 
 app_name = "desk"
 
@@ -16,10 +27,12 @@ urlpatterns = [
     path("search/", search.search_cases, name="search"),
     path("new/", intake.new_case, name="new_case"),
     path("new/guidance/", intake.intake_guidance, name="intake_guidance"),
+    path("letters/new/", letters.new_letter, name="new_letter"),
     path("cases/<str:reference>/", cases.case_detail, name="case"),
     path("cases/<str:reference>/items/<int:item>/done/", cases.complete_item, name="complete_item"),
     path("cases/<str:reference>/thread/answer/", cases.answer_by_email, name="answer_by_email"),
     path("cases/<str:reference>/attachments/<int:pk>/", thread.attachment, name="attachment"),
+    path("cases/<str:reference>/scans/<int:pk>/", thread.scan, name="scan"),
     path("cases/<str:reference>/<slug:action>/", cases.transition, name="transition"),
     path("escalations/", reports.escalations, name="escalations"),
     path("outstanding/", reports.outstanding, name="outstanding"),
