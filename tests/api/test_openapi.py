@@ -34,6 +34,8 @@ PATHS = {
     "/api/v1/cases/{reference}/items/{item_id}/done": {"post"},
     # The requests sent, with their messages and copies, are read as well as sent (PK-ESC).
     "/api/v1/cases/{reference}/follow-up-requests": {"get", "post"},
+    # A letter or fax with its scan (multipart).
+    "/api/v1/letters": {"post"},
 }
 
 
