@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from civicdesk.domain.cases.models import Case, JournalEntry
@@ -151,3 +151,19 @@ def test_staff_who_do_not_take_cases_cannot_register_letters(city, signed_in) ->
     assert signed_in("manager").get(URL).status_code == 403
     assert signed_in("manager").post(URL, letter(city)).status_code == 403
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "refusal"),
+    [
+        ("fr", "Enregistrer une lettre ou une télécopie", "pas un fichier PDF, PNG, JPEG ou TIFF"),
+        ("es", "Registrar una carta o un fax", "no es un archivo PDF, PNG, JPEG o TIFF"),
+    ],
+)
+def test_the_page_and_its_refusals_in_french_and_spanish(city, language, title, refusal) -> None:
+    client = Client(headers={"Accept-Language": language})
+    client.force_login(city.csr)
+    assert title in client.get(URL).content.decode()
+    refused = client.post(URL, letter(city, scan=SimpleUploadedFile("letter.pdf", b"MZ\x90\x00")))
+    assert refused.status_code == 422
+    assert refusal in refused.content.decode()
