@@ -38,6 +38,8 @@ PATHS = {
     "/api/v1/messages/awaiting-approval": {"get"},
     "/api/v1/messages/{message_id}/approve": {"post"},
     "/api/v1/messages/{message_id}/return": {"post"},
+    # A letter or fax with its scan (multipart).
+    "/api/v1/letters": {"post"},
 }
 
 

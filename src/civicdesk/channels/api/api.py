@@ -12,6 +12,7 @@ from civicdesk.channels.api import errors
 from civicdesk.channels.api.auth import BearerToken, StaffSession
 from civicdesk.channels.api.cases import router as cases_router
 from civicdesk.channels.api.review import router as review_router
+from civicdesk.channels.api.letters import router as letters_router
 
 api = NinjaAPI(
     title="civicdesk staff API",
@@ -28,3 +29,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/cases", cases_router)
 api.add_router("/messages", review_router)
+api.add_router("/letters", letters_router)

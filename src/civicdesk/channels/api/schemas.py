@@ -9,7 +9,7 @@ is a 422 naming the field, never a database error.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -444,3 +444,36 @@ class ReviewPage(Schema):
 
 class ReviewFilters(Input):
     page: int = Field(1, ge=1, le=100_000)
+class LetterIn(Schema):
+    """A letter or fax, sent as ``multipart/form-data`` fields beside its ``scan`` file (PK-MAIL-ANSWER, MB-LETTER)."""
+
+    channel: Literal["letter", "fax"]
+    received_on: date = Field(description="The day it arrived, e.g. 2026-11-10; clocks count from it.")
+    kind: Kind
+    service: Code | None = Field(None, description="Service code; needed for complaints and service requests.")
+    description: Annotated[str, StringConstraints(min_length=1), AfterValidator(_no_nul)] = Field(
+        description="What the letter asks (at most 10,000 characters)."
+    )
+    address: ShortText = ""
+    people_involved: Note = ""
+    outcome_sought: Note = ""
+    council_involved: bool = False
+    language: LanguageCode = ""
+    contact_name: Text200 = ""
+    contact_title: Literal["", "ms", "mrs", "mr", "mx", "dr"] = ""
+    contact_organisation: Text200 = ""
+    contact_address: ShortText = ""
+    contact_phone: Text40 = ""
+    contact_email: Email = ""
+
+
+class ScanOut(Schema):
+    sha256: str
+    size: int
+    content_type: str
+    original_name: str
+    received_on: date
+
+
+class LetterCreatedOut(CaseCreatedOut):
+    scan: ScanOut

@@ -428,3 +428,25 @@ class AbsenceForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
             field.queryset = User.objects.filter(pk__in=[u.pk for u in allowed]).order_by("last_name", "first_name")
+
+
+class LetterForm(IntakeForm):
+    """A letter or fax registered with the day it arrived and its scan (PK-CHANNELS, PK-MAIL-ANSWER, MB-LETTER)."""
+
+    channel = forms.ChoiceField(
+        label=_("Letter or fax"),
+        choices=[(c.value, c.label) for c in (Channel.LETTER, Channel.FAX)],
+        initial=Channel.LETTER,
+    )
+    received_on = forms.DateField(
+        label=_("Day it arrived"),
+        widget=DateInput(),
+        help_text=_("The date stamped on arrival: every clock counts from this day, not from today."),
+    )
+    scan = forms.FileField(
+        label=_("Scan of the letter or fax"),
+        help_text=_("PDF, PNG, JPEG or TIFF, up to 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.tif,.tiff"}),
+    )
+    received_at = None  # type: ignore[assignment]  # the day it arrived replaces the moment received
+    contact_id = None  # type: ignore[assignment]  # the sender is written in as the letter gives them

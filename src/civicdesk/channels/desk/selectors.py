@@ -32,7 +32,7 @@ from civicdesk.domain.cases.models import (
 )
 from civicdesk.domain.cases.standing import CLOCK_STATES, Horizons
 from civicdesk.domain.city.models import Department, Jurisdiction, Service
-from civicdesk.domain.inbox.models import InboundAttachment, InboundMessage, Outcome
+from civicdesk.domain.inbox.models import InboundAttachment, InboundMessage, Outcome, ScannedDocument
 from civicdesk.domain.outbox.models import MessageState, OutboxMessage
 from civicdesk.domain.people.models import Contact
 from civicdesk.domain.staff.models import User
@@ -422,6 +422,10 @@ def mark_mail_opened(case: Case, user: User, at: datetime) -> int:
 
 def attachment_of(case: Case, pk: int) -> InboundAttachment | None:
     return InboundAttachment.objects.filter(pk=pk, message__case=case, kept=True).first()
+
+
+def scan_of(case: Case, pk: int) -> ScannedDocument | None:
+    return ScannedDocument.objects.filter(pk=pk, case=case).first()
 
 
 def undelivered(user: User) -> QuerySet[OutboxMessage]:

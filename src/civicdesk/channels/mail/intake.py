@@ -6,8 +6,11 @@ What happens to each message (:class:`~civicdesk.domain.inbox.models.Outcome`):
   received, or its subject quotes a case reference) is added to that case;
   while the case's assignee is away the sender gets the out-of-office notice
   (once per absence) and the alternate the message (PK-OOO);
-- automatic mail (out-of-office notices, delivery reports, mailing lists, our
-  own messages coming back) makes no case and gets no reply (RFC 3834);
+- a delivery report (a bounce, RFC 3464) about one of our messages is recorded
+  on that message: a permanent failure makes it failed and tells its case's
+  owner, as a refusal at sending does;
+- automatic mail (out-of-office notices, other delivery reports, mailing
+  lists, our own messages coming back) makes no case and gets no reply (RFC 3834);
 - anything else becomes a new inquiry on the email channel, and the sender
   gets the receipt with the reference and what to expect (PB-AUTOREPLY);
 - a message that cannot be read as mail is recorded as rejected, with why.
@@ -27,13 +30,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from civicdesk.channels.mail.language import language_of
-from civicdesk.channels.mail.parsing import MAX_BODY, Attachment, ParsedMail, parse
+from civicdesk.channels.mail.parsing import MAX_BODY, Attachment, DeliveryReport, ParsedMail, parse
 from civicdesk.domain.cases import actions
+from civicdesk.domain.cases.delivery import record_delivery_report
 from civicdesk.domain.cases.errors import CaseError
 from civicdesk.domain.cases.models import Case, Channel, Kind
 from civicdesk.domain.city.models import Jurisdiction
 from civicdesk.domain.inbox import storage
 from civicdesk.domain.inbox.models import InboundAttachment, InboundMessage, Outcome
+from civicdesk.domain.outbox import bounces
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.platform import timesource
 
@@ -105,6 +110,8 @@ def receive(raw: bytes, *, mailbox: Mailbox, via: str, envelope_from: str = "") 
 
 
 def _act(row: InboundMessage, mail: ParsedMail, mailbox: Mailbox) -> None:
+    if mail.delivery_report is not None and _bounce(row, mail.delivery_report, mailbox):
+        return
     if mail.automatic:
         row.outcome, row.reason = Outcome.AUTOMATIC, mail.automatic
         return
@@ -137,6 +144,37 @@ def _act(row: InboundMessage, mail: ParsedMail, mailbox: Mailbox) -> None:
         receipt=actions.Receipt(status_url=mailbox.status_url),
     )
     row.outcome, row.case = Outcome.NEW_CASE, intake.case
+
+
+def _bounce(row: InboundMessage, report: DeliveryReport, mailbox: Mailbox) -> bool:
+    """A delivery report about one of our messages, recorded on it; False when it returns none of ours."""
+    addresses = [a for status in report.recipients for a in (status.recipient, status.original_recipient) if a]
+    message = bounces.returned_message(
+        jurisdiction_id=mailbox.jurisdiction.pk,
+        message_ids=report.returned_ids,
+        case_reference=report.returned_reference,
+        recipients=addresses,
+    )
+    if message is None:
+        return False  # not ours (or not found): automatic mail like any other
+    row.outcome, row.case_id = Outcome.BOUNCE, message.case_id
+    about = f"{message.subject!r} to {bounces.addressed_to(message) or 'no address'}"
+    if report.problem:
+        row.reason = f"bounce of {about}, not read: {report.problem}; the message is left as it was"
+        return True
+    for status in report.recipients:
+        record_delivery_report(
+            message=message,
+            recipient=status.recipient,
+            action=status.action,
+            status=status.status,
+            diagnostic=status.diagnostic,
+            at=row.received_at,
+        )
+    failed = any(status.failed for status in report.recipients)
+    said = "; ".join(f"{s.recipient}: {s.action} {s.status}".strip() for s in report.recipients)
+    row.reason = f"{'bounce' if failed else 'delivery report'} of {about} ({said})"[:2000]
+    return True
 
 
 def _thread(mail: ParsedMail, jurisdiction: Jurisdiction) -> Case | None:

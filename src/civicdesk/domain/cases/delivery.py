@@ -1,10 +1,13 @@
-"""The worker's delivery job: send what the outbox has ready, and put every message that failed for good on its case."""
+"""Delivery as the case sees it: send what the outbox has ready, and put every message that failed for good on its
+case, whether the mail server refused it (the worker's delivery job) or a bounce came back later (mail intake)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from civicdesk.domain.cases.actions.correspondence import record_undelivered
+from civicdesk.domain.outbox.bounces import record_bounce
 from civicdesk.domain.outbox.delivery import DeliveryReport, deliver_ready_messages
 from civicdesk.domain.outbox.models import OutboxMessage
 from civicdesk.domain.outbox.release import release_due_messages
@@ -36,3 +39,19 @@ def deliver_outbox() -> DeliveryReport:
             total.handed_back,
         )
     return total
+
+
+def record_delivery_report(
+    *, message: OutboxMessage, recipient: str, action: str, status: str, diagnostic: str, at: datetime
+) -> bool:
+    """A delivery report about ``message`` (a bounce): recorded on it, and a permanent failure put on its case.
+
+    The case's journal and the owner's ``undelivered`` notice are the ones a refusal at sending gets
+    (:func:`record_undelivered`). True when the report made the message failed.
+    """
+    failed = record_bounce(
+        message=message, status=status, diagnostic=diagnostic, at=at, action=action, recipient=recipient
+    )
+    if failed:
+        record_undelivered(message=message)
+    return failed

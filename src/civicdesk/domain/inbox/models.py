@@ -1,4 +1,5 @@
-"""Mail in: every message received, once (by its Message-ID), with what became of it and its attachments.
+"""What reaches the city in writing: every email received, once (by its Message-ID), with what became of it and
+its attachments, and the scans of letters and faxes registered at the desk.
 
 A message is claimed by inserting its row: the Message-ID is unique, so two
 listeners or pollers that receive the same message record it once and only
@@ -15,6 +16,7 @@ class Outcome(models.TextChoices):
     NEW_CASE = "new_case", _("became a new case")
     ON_CASE = "on_case", _("added to its case")
     AUTOMATIC = "automatic", _("automatic mail: no case, no reply")
+    BOUNCE = "bounce", _("a delivery report on one of our messages")
     REJECTED = "rejected", _("rejected")
 
 
@@ -65,3 +67,26 @@ class InboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ScannedDocument(models.Model):
+    """The scan of a letter or fax a CSR registered as a case, kept by its content's SHA-256 and served only as a download.
+
+    The file's type was recognised from its first bytes (:mod:`civicdesk.domain.inbox.scans`), never from its name.
+    """
+
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="scans")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    original_name = models.CharField(max_length=255, blank=True, help_text=_("The file's name as uploaded."))
+    received_on = models.DateField(help_text=_("The day the letter or fax reached the city."))
+    registered_at = models.DateTimeField()
+    registered_by = models.ForeignKey("staff.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "registered_at"], name="scan_case_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or self.sha256

@@ -1,8 +1,9 @@
 """The case's thread (the resident's emails and every message sent on the case), its attachments, undelivered mail.
 
-Attachments are served to staff who may see the case only, always as a
-download (never shown inline, never as HTML), with headers that stop a browser
-guessing their type or running anything in them.
+Attachments and the scans of letters are served to staff who may see the case
+only (a scan, which shows who wrote, to roles that may see the resident,
+PK-PRIV), always as a download (never shown inline, never as HTML), with
+headers that stop a browser guessing their type or running anything in them.
 """
 
 from __future__ import annotations
@@ -138,14 +139,30 @@ def attachment(request: DeskRequest, reference: str, pk: int) -> FileResponse:
     row = selectors.attachment_of(case, pk)
     if row is None:
         raise Http404
-    path = storage.path_of(row.sha256)
+    return _download(row.sha256, row.filename or f"attachment-{row.pk}")
+
+
+@desk_view
+def scan(request: DeskRequest, reference: str, pk: int) -> FileResponse:
+    """The scan of a letter or fax the case was registered from (PK-PRIV: it shows who wrote)."""
+    try:
+        case = selectors.case_page(request.user, reference)
+    except Case.DoesNotExist:
+        raise Http404 from None
+    if not access.may_see_contact(request.user):
+        raise PermissionDenied
+    row = selectors.scan_of(case, pk)
+    if row is None:
+        raise Http404
+    return _download(row.sha256, row.original_name or f"scan-{row.pk}")
+
+
+def _download(sha256: str, filename: str) -> FileResponse:
+    path = storage.path_of(sha256)
     if not path.is_file():
         raise Http404
     response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=row.filename or f"attachment-{row.pk}",
-        content_type="application/octet-stream",
+        path.open("rb"), as_attachment=True, filename=filename, content_type="application/octet-stream"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

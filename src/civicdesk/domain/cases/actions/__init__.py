@@ -13,6 +13,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | family | actions |
 |---|---|
 | :mod:`.intake` | ``create_case`` |
+| :mod:`.letters` | ``register_letter`` (a letter or fax with its scan, clocks from the day it arrived) |
 | :mod:`.routing` | ``route_case``, ``assign_case``, ``acknowledge_case``, ``redirect_case`` |
 | :mod:`.updates` | ``record_update``, ``change_timeline``, ``add_item``, ``complete_item``, ``pause_clocks``, ``resume_clocks`` |
 | :mod:`.answers` | ``expect_late_answer`` (PK-MAIL-INTERIM) |
@@ -35,6 +36,7 @@ from civicdesk.domain.cases.actions import (
     closing,
     escalation,
     intake,
+    letters,
     recompute,
     replies,
     review,
@@ -60,6 +62,7 @@ from civicdesk.domain.cases.actions.intake import (
     create_case,
     missing_complaint_details,
 )
+from civicdesk.domain.cases.actions.letters import RegisteredLetter, Scan, register_letter
 from civicdesk.domain.cases.actions.recompute import change_calendar, recompute_due_dates
 from civicdesk.domain.cases.actions.replies import (
     REPLY_WAYS,
@@ -87,6 +90,8 @@ __all__ = [
     "Idempotency",
     "Intake",
     "Receipt",
+    "RegisteredLetter",
+    "Scan",
     "absence",
     "acknowledge_case",
     "add_item",
@@ -104,6 +109,7 @@ __all__ = [
     "escalation",
     "expect_late_answer",
     "intake",
+    "letters",
     "link_duplicate",
     "missing_complaint_details",
     "ombudsman_information",
@@ -115,6 +121,7 @@ __all__ = [
     "record_undelivered",
     "record_update",
     "redirect_case",
+    "register_letter",
     "reopen_case",
     "replies",
     "reply_to_resident",
