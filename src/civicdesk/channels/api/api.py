@@ -11,8 +11,8 @@ from ninja import NinjaAPI
 from civicdesk.channels.api import errors
 from civicdesk.channels.api.auth import BearerToken, StaffSession
 from civicdesk.channels.api.cases import router as cases_router
-from civicdesk.channels.api.review import router as review_router
 from civicdesk.channels.api.letters import router as letters_router
+from civicdesk.channels.api.review import router as review_router
 
 api = NinjaAPI(
     title="civicdesk staff API",

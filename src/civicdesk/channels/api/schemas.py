@@ -444,6 +444,8 @@ class ReviewPage(Schema):
 
 class ReviewFilters(Input):
     page: int = Field(1, ge=1, le=100_000)
+
+
 class LetterIn(Schema):
     """A letter or fax, sent as ``multipart/form-data`` fields beside its ``scan`` file (PK-MAIL-ANSWER, MB-LETTER)."""
 
