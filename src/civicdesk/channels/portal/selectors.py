@@ -81,9 +81,10 @@ class PublicFile:
 def public_files(case: Case) -> list[PublicFile]:
     """The files of ``case`` marked public, oldest first; nothing staff keep to themselves (PK-PRIV)."""
     rows = CaseAttachment.objects.filter(case=case, public=True).order_by("added_at", "pk")
+    until = int(timesource.now().timestamp()) + FILE_LINK_SECONDS
     found = []
     for row in rows:
-        token = signing.dumps(row.pk, salt=FILE_LINK_SALT)
+        token = signing.dumps([row.pk, until], salt=FILE_LINK_SALT)
         url = reverse("portal:public_file", args=[token])
         thumbnail = reverse("portal:public_thumbnail", args=[token]) if row.is_image and row.thumbnail_sha256 else url
         found.append(PublicFile(row.is_image, row.original_name, row.caption, row.size, url, thumbnail))
@@ -93,10 +94,10 @@ def public_files(case: Case) -> list[PublicFile]:
 def public_file(token: str) -> CaseAttachment | None:
     """The file a status page's link names, while the link is fresh and the file is still public."""
     try:
-        pk = signing.loads(token, salt=FILE_LINK_SALT, max_age=FILE_LINK_SECONDS)
-    except signing.BadSignature:
+        pk, until = signing.loads(token, salt=FILE_LINK_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
         return None
-    if not isinstance(pk, int):
+    if not isinstance(pk, int) or not isinstance(until, int) or timesource.now().timestamp() > until:
         return None
     return CaseAttachment.objects.filter(pk=pk, public=True).first()
 
