@@ -34,6 +34,10 @@ PATHS = {
     "/api/v1/cases/{reference}/items/{item_id}/done": {"post"},
     # The requests sent, with their messages and copies, are read as well as sent (PK-ESC).
     "/api/v1/cases/{reference}/follow-up-requests": {"get", "post"},
+    # Photos and files: listed and uploaded, shown to the resident or hidden, downloaded.
+    "/api/v1/cases/{reference}/attachments": {"get", "post"},
+    "/api/v1/cases/{reference}/attachments/{attachment_id}/public": {"post"},
+    "/api/v1/cases/{reference}/attachments/{attachment_id}/content": {"get"},
 }
 
 
