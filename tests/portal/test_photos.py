@@ -147,3 +147,11 @@ def test_a_forged_or_stale_file_link_is_a_404(city: City, now: Any) -> None:
     assert Client().get(image.replace("/status/files/", "/status/files/x")).status_code == 404
     now.advance(timedelta(hours=2))
     assert Client().get(image).status_code == 404
+
+
+def test_a_refused_photo_is_named_in_the_residents_language(city: City) -> None:
+    client = Client(headers={"accept-language": "fr"})
+    client.cookies["django_language"] = "fr"
+    response = _report(city, client, [_photo("ok.jpg"), _photo("shell.jpg", PHP_AS_JPEG)])
+    assert response.status_code == 422
+    assert "Photo 2 n\u2019est pas une image : envoyez une photo JPEG, PNG, WebP ou GIF" in response.content.decode()
