@@ -40,6 +40,10 @@ PATHS = {
     "/api/v1/messages/{message_id}/return": {"post"},
     # A letter or fax with its scan (multipart).
     "/api/v1/letters": {"post"},
+    # Photos and files: listed and uploaded, shown to the resident or hidden, downloaded.
+    "/api/v1/cases/{reference}/attachments": {"get", "post"},
+    "/api/v1/cases/{reference}/attachments/{attachment_id}/public": {"post"},
+    "/api/v1/cases/{reference}/attachments/{attachment_id}/content": {"get"},
 }
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 from ninja.params import Query
 from ninja.params import functions as param
 
@@ -23,6 +24,8 @@ from civicdesk.channels.api.schemas import (
     AcknowledgeIn,
     AnswerExpectedIn,
     AssignIn,
+    AttachmentOut,
+    AttachmentPublicIn,
     CaseCreatedOut,
     CaseFilters,
     CaseIn,
@@ -45,11 +48,13 @@ from civicdesk.channels.api.schemas import (
     TimelineIn,
     UpdateIn,
 )
+from civicdesk.channels.ui import files
 from civicdesk.domain.cases import access, actions
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
-from civicdesk.domain.cases.models import Case, CaseItem
+from civicdesk.domain.cases.models import Case, CaseAttachment, CaseItem
 from civicdesk.domain.cases.references import normalise
 from civicdesk.domain.city.models import Department, Service
+from civicdesk.domain.inbox import storage
 from civicdesk.domain.staff.models import User
 from civicdesk.platform import timesource
 
@@ -401,3 +406,81 @@ def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str,
     case = _case_for(user, reference, "cases.close_case")
     actions.reopen_case(case=case, actor=user, reason=payload.reason)
     return _out(user, case)
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+
+def _attachment_for(case: Case, attachment_id: int) -> CaseAttachment:
+    row = CaseAttachment.objects.filter(case=case, pk=attachment_id).first()
+    if row is None:
+        raise NotFound(f"case {case.reference} has no file {attachment_id}")
+    return row
+
+
+@router.get(
+    "/{reference}/attachments",
+    response={200: list[AttachmentOut], **READ_ERRORS},
+    summary="The case's photos and files",
+)
+def list_attachments(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    user = current_user(request)
+    case = selectors.visible_case(user, reference)
+    return [selectors.attachment_data(row, case.reference) for row in selectors.attachments_of(case)]
+
+
+@router.post(
+    "/{reference}/attachments",
+    response={201: AttachmentOut, **WRITE_ERRORS},
+    summary="Attach a photo or file",
+    description=(
+        "A multipart/form-data upload: `file`, and optionally `caption` and `public`. A photo (JPEG, PNG, WebP "
+        "or GIF, up to 10 MB, at most 40 megapixels) is re-encoded so no metadata survives; a PDF or office "
+        "document (up to 20 MB) is kept as sent. The type is recognised from the content, never the name."
+    ),
+)
+def attach_file(
+    request: HttpRequest,
+    reference: str,
+    file: File[UploadedFile],
+    caption: Form[str] = "",
+    public: Form[bool] = False,
+) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    case = _case_for(user, reference, actions.attachments.PERMISSION)
+    upload = actions.prepare_upload(file, what="file")
+    row = actions.attach_file(case=case, actor=user, upload=upload, public=public, caption=caption)
+    return Status(201, selectors.attachment_data(row, case.reference))
+
+
+@router.post(
+    "/{reference}/attachments/{attachment_id}/public",
+    response={200: AttachmentOut, **WRITE_ERRORS},
+    summary="Show a file to the resident, or hide it",
+)
+def show_attachment(
+    request: HttpRequest, reference: str, payload: AttachmentPublicIn, attachment_id: int = ITEM_ID
+) -> dict[str, Any]:
+    user = current_user(request)
+    case = _case_for(user, reference, actions.attachments.PERMISSION)
+    row = actions.show_to_resident(attachment=_attachment_for(case, attachment_id), actor=user, public=payload.public)
+    return selectors.attachment_data(row, case.reference)
+
+
+@router.get(
+    "/{reference}/attachments/{attachment_id}/content",
+    response={200: None, **READ_ERRORS},
+    summary="Download a photo or file",
+    url_name="attachment_content",
+    description="A photo comes back as its re-encoded image; anything else as application/octet-stream.",
+)
+def attachment_content(request: HttpRequest, reference: str, attachment_id: int = ITEM_ID) -> Any:
+    user = current_user(request)
+    case = selectors.visible_case(user, reference)
+    row = _attachment_for(case, attachment_id)
+    path = storage.path_of(row.sha256)
+    if not path.is_file():
+        raise NotFound(f"the content of file {attachment_id} is missing from storage")
+    if row.is_image:
+        return files.image(path.open("rb"), content_type=row.content_type)
+    return files.download(path.open("rb"), filename=row.original_name or f"file-{row.pk}")

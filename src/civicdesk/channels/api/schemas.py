@@ -297,6 +297,30 @@ class ItemOut(Schema):
     done_by: str | None
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description="The file name it was sent with (a GIF, kept as PNG, is renamed .png).")
+    content_type: str = Field(
+        description="Recognised from the content: image/jpeg, image/png or image/webp for a re-encoded photo, "
+        "application/pdf, an office document's type, or application/x-ole-storage (Word, Excel or PowerPoint "
+        "before 2007)."
+    )
+    size: int = Field(description="Bytes kept (a photo's re-encoded size).")
+    is_image: bool
+    width: int | None
+    height: int | None
+    caption: str
+    public: bool = Field(description="Shown to the resident on their status page.")
+    source: Literal["staff", "resident", "open311"]
+    added_by: str = Field(description="Who attached it, as the journal names them.")
+    added_at: UtcInstant
+    content_url: str = Field(description="Where to download it (GET, the same token).")
+
+
+class AttachmentPublicIn(Input):
+    public: bool = Field(description="true: the resident sees it on their status page; false: staff only.")
+
+
 class CaseOut(Schema):
     reference: str
     kind: Kind

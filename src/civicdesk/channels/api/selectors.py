@@ -15,6 +15,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicdesk.channels.api.errors import NotFound
@@ -23,6 +24,7 @@ from civicdesk.domain.cases import access, clocks, search, standing, time_window
 from civicdesk.domain.cases.errors import InvalidInput, NotAllowed
 from civicdesk.domain.cases.models import (
     Case,
+    CaseAttachment,
     CaseItem,
     Commitment,
     FollowUpRequest,
@@ -276,6 +278,28 @@ def follow_up_data(request: FollowUpRequest) -> dict[str, Any]:
         "copied_roles": list(request.copied_roles),
         "copied": sorted(u.get_username() for u in request.copied.all()),
         "next_due_at": request.next_due_at,
+    }
+
+
+def attachments_of(case: Case) -> list[CaseAttachment]:
+    return list(CaseAttachment.objects.filter(case=case).order_by("added_at", "pk"))
+
+
+def attachment_data(row: CaseAttachment, reference: str) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "name": row.original_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "is_image": row.is_image,
+        "width": row.width,
+        "height": row.height,
+        "caption": row.caption,
+        "public": row.public,
+        "source": row.source,
+        "added_by": row.added_by_label,
+        "added_at": row.added_at,
+        "content_url": reverse("api-v1:attachment_content", args=[reference, row.pk]),
     }
 
 

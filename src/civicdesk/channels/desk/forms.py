@@ -450,3 +450,20 @@ class LetterForm(IntakeForm):
     )
     received_at = None  # type: ignore[assignment]  # the day it arrived replaces the moment received
     contact_id = None  # type: ignore[assignment]  # the sender is written in as the letter gives them
+class AttachFileForm(forms.Form):
+    """A photo, scan or document to keep with the case; checked by the case action, not by its name."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "A photo (JPEG, PNG, WebP or GIF, up to 10 MB; its location and camera details are removed), "
+            "or a PDF or office document up to 20 MB."
+        ),
+        allow_empty_file=True,  # the action says an empty file is empty, in the same words as every other refusal
+    )
+    caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
+    public = forms.BooleanField(
+        label=_("Show it to the resident on their status page"),
+        required=False,
+        help_text=_("Leave unticked for anything with personal details (a letter, a form, an ID)."),
+    )

@@ -23,6 +23,8 @@ from django.utils.functional import cached_property
 from civicdesk.domain.cases import access, clocks, standing
 from civicdesk.domain.cases.models import (
     Case,
+    CaseAttachment,
+    Channel,
     Commitment,
     CommitmentState,
     FollowUpRequest,
@@ -479,3 +481,24 @@ def unread_summary(user: User, scope: str, jurisdiction: Jurisdiction | None, no
     if oldest is not None and jurisdiction is not None:
         waited = profile_for(jurisdiction).calendar.business_time_between(oldest, now).total_seconds() / 3600
     return Unread(count=int(found["count"] or 0), oldest=oldest, waited_hours=waited)
+
+
+def case_files_of(case: Case) -> list[CaseAttachment]:
+    """The files kept with the case (photos, scans, documents), oldest first."""
+    return list(CaseAttachment.objects.filter(case=case).select_related("added_by").order_by("added_at", "pk"))
+
+
+def case_file_of(case: Case, pk: int) -> CaseAttachment | None:
+    return CaseAttachment.objects.filter(case=case, pk=pk).first()
+
+
+def open311_media_of(case: Case) -> tuple[str, str]:
+    """The photo an Open311 report came with: its stored name, and the link the client gave ("" when none)."""
+    if case.channel != Channel.OPEN311:
+        return "", ""
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .values_list("open311_submission__media", "open311_submission__media_url")
+        .first()
+    )
+    return (row[0] or "", row[1] or "") if row else ("", "")

@@ -4,6 +4,7 @@ from django.urls import path
 
 from civicdesk.channels.desk.views import (
     absences,
+    attachments,
     auth,
     cases,
     intake,
@@ -34,6 +35,13 @@ urlpatterns = [
     path("cases/<str:reference>/thread/answer/", cases.answer_by_email, name="answer_by_email"),
     path("cases/<str:reference>/attachments/<int:pk>/", thread.attachment, name="attachment"),
     path("cases/<str:reference>/scans/<int:pk>/", thread.scan, name="scan"),
+    path("cases/<str:reference>/files/", cases.attach_file, name="attach_file"),
+    path("cases/<str:reference>/files/<int:pk>/", attachments.case_file, name="case_file"),
+    path(
+        "cases/<str:reference>/files/<int:pk>/thumbnail/", attachments.case_file_thumbnail, name="case_file_thumbnail"
+    ),
+    path("cases/<str:reference>/files/<int:pk>/public/", attachments.show_to_resident, name="case_file_public"),
+    path("cases/<str:reference>/open311-photo/", attachments.open311_photo, name="open311_photo"),
     path("cases/<str:reference>/<slug:action>/", cases.transition, name="transition"),
     path("escalations/", reports.escalations, name="escalations"),
     path("outstanding/", reports.outstanding, name="outstanding"),

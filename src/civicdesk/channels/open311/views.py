@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, QueryDict, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +36,7 @@ from civicdesk.channels.open311.representation import (
     service_body,
     update_body,
 )
+from civicdesk.channels.ui import files
 from civicdesk.domain.cases import clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed
 from civicdesk.domain.cases.models import Case, Status
@@ -346,11 +347,11 @@ def photo(call: Call, name: str) -> HttpResponseBase:
     found = Submission.objects.filter(media=name, case__service__public=True).exists()
     if not found or not default_storage.exists(media.path_of(name)):
         raise not_found("no such photo")
-    response = FileResponse(
-        default_storage.open(media.path_of(name), "rb"), content_type=media.CONTENT_TYPES[name.rsplit(".", 1)[1]]
+    response = files.image(
+        default_storage.open(media.path_of(name), "rb"),
+        content_type=media.CONTENT_TYPES[name.rsplit(".", 1)[1]],
+        cache="public, max-age=86400",
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=86400"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.channels.ui.widgets import DATETIME_LOCAL, DateTimeLocalInput
 from civicdesk.channels.ui.wording import language_name
-from civicdesk.domain.cases import clocks
+from civicdesk.domain.cases import actions, clocks
+from civicdesk.domain.cases.errors import InvalidInput
 from civicdesk.domain.cases.references import normalise
 from civicdesk.domain.city.models import Jurisdiction, Service
 from civicdesk.domain.people.models import Title
@@ -24,6 +25,24 @@ KIND_CHOICES = [
     (SUGGESTION, _("Make a suggestion")),
 ]
 NEEDS_SERVICE = (COMPLAINT, SERVICE_REQUEST)
+MAX_PHOTOS = 3
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+
+
+class MultiplePhotoInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to ``MAX_PHOTOS`` photos from one file input; each is checked and re-encoded by the form's ``clean_photos``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_TYPES, "multiple": True}))
+        super().__init__(required=False, allow_empty_file=True, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        chosen = data if isinstance(data, list | tuple) else [data]
+        return [upload for upload in chosen if upload]
 
 
 class ServiceChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -72,6 +91,14 @@ class ReportForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed for a complaint."),
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        help_text=_(
+            "Up to 3 photos (JPEG, PNG, WebP or GIF), 10 MB each. The City removes their location and camera "
+            "details before keeping them, and you will see them on your status page. If the form comes back "
+            "with something to fix, choose them again."
+        ),
     )
     hazard = forms.BooleanField(
         label=_("This could hurt someone (for example a deep pothole, a fallen limb or a broken sidewalk)"),
@@ -147,6 +174,26 @@ class ReportForm(forms.Form):
                 code="invalid_phone",
             )
         return value
+
+    def clean_photos(self) -> list[Any]:
+        """Each photo checked and re-encoded now, so a bad one refuses the report before anything is saved."""
+        uploads = self.cleaned_data["photos"]
+        if len(uploads) > MAX_PHOTOS:
+            raise forms.ValidationError(
+                _("You chose %(count)s photos; send up to %(most)s.") % {"count": len(uploads), "most": MAX_PHOTOS},
+                code="too_many_photos",
+            )
+        prepared, problems = [], []
+        for number, upload in enumerate(uploads, start=1):
+            try:
+                prepared.append(
+                    actions.prepare_upload(upload, what=_("Photo %(number)s") % {"number": number}, photos_only=True)
+                )
+            except InvalidInput as error:
+                problems.append(forms.ValidationError(error.message, code=error.code))
+        if problems:
+            raise forms.ValidationError(problems)
+        return prepared
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -12,4 +12,6 @@ urlpatterns = [
     path("report/<slug:jurisdiction>/", views.report, name="report_for"),
     path("status/", views.status, name="status"),
     path("status/<str:key>/", views.status_link, name="status_link"),
+    path("status/files/<str:token>/", views.public_file, name="public_file"),
+    path("status/files/<str:token>/thumbnail/", views.public_thumbnail, name="public_thumbnail"),
 ]

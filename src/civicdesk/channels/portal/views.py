@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,15 +20,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from civicdesk.channels.portal import selectors
 from civicdesk.channels.portal.forms import COMPLIMENT, SUGGESTION, ReportForm, StatusForm
 from civicdesk.channels.portal.models import StatusKey, digest_of
 from civicdesk.channels.portal.selectors import case_for_resident, public_status
-from civicdesk.channels.ui import wording
+from civicdesk.channels.ui import files, wording
 from civicdesk.domain.cases import actions, clocks, notifications, standing
 from civicdesk.domain.cases.errors import CaseError
-from civicdesk.domain.cases.models import Case, FeedbackType, Kind, Purpose
+from civicdesk.domain.cases.models import AttachmentSource, Case, FeedbackType, Kind, Purpose
 from civicdesk.domain.cases.references import display
 from civicdesk.domain.city.models import Jurisdiction
+from civicdesk.domain.inbox import storage
 from civicdesk.engines.standards import Profile
 from civicdesk.platform import timesource
 from civicdesk.platform.throttle import limits
@@ -91,7 +93,7 @@ def _report(request: HttpRequest, city: Jurisdiction) -> HttpResponse:
     status = 200
     retry_after: int | None = None
     if request.method == "POST":
-        form = ReportForm(request.POST, jurisdiction=city)
+        form = ReportForm(request.POST, request.FILES, jurisdiction=city)
         if form.is_bot:
             # Say nothing useful to a bot, and record nothing; it still uses up its address's allowance.
             limits.PORTAL_REPORT.count_client(request)
@@ -166,6 +168,16 @@ def _submit(request: HttpRequest, city: Jurisdiction, data: dict[str, Any]) -> C
         StatusKey.objects.update_or_create(
             case=intake.case, defaults={"digest": digest_of(secret), "jurisdiction": city}
         )
+        for photo in data["photos"]:
+            # The resident's own photos are public: they see them on their status page.
+            actions.attach_file(
+                case=intake.case,
+                actor=None,
+                actor_label=ACTOR_LABEL,
+                source=AttachmentSource.RESIDENT,
+                upload=photo,
+                public=True,
+            )
     request.session[LINK_SESSION_KEY] = status_url
     return intake.case
 
@@ -348,3 +360,24 @@ def _too_many_look_ups(city: Jurisdiction | None, verdict: Verdict) -> str:
     return _(
         "We have received many look-ups from your connection. Try again in %(minutes)s minutes, or call Customer Care."
     ) % {"minutes": minutes}
+
+
+def _public(token: str, *, thumbnail: bool) -> FileResponse:
+    row = selectors.public_file(token)
+    if row is None or (thumbnail and not row.thumbnail_sha256):
+        raise Http404
+    path = storage.path_of(row.thumbnail_sha256 if thumbnail else row.sha256)
+    if not path.is_file():
+        raise Http404
+    if row.is_image:
+        return files.image(path.open("rb"), content_type=row.content_type)
+    return files.download(path.open("rb"), filename=row.original_name or f"file-{row.pk}")
+
+
+def public_file(request: HttpRequest, token: str) -> FileResponse:
+    """A public photo or file of a case, by the signed link on its status page."""
+    return _public(token, thumbnail=False)
+
+
+def public_thumbnail(request: HttpRequest, token: str) -> FileResponse:
+    return _public(token, thumbnail=True)

@@ -180,6 +180,7 @@ class Case(models.Model):
             ("close_council_case", "Can close cases with Mayor, Council or CAO involvement"),
             ("view_contact", "Can see who raised a case"),
             ("view_all_departments", "Can see cases of every department"),
+            ("attach_file", "Can attach files to cases and choose which the resident sees"),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +296,9 @@ class Action(models.TextChoices):
     CLOSED = "closed", _("closed")
     REOPENED = "reopened", _("reopened")
     RECOMPUTED = "recomputed", _("due dates recomputed")
+    FILE_ATTACHED = "file_attached", _("file attached")
+    FILE_SHOWN = "file_shown", _("file shown to the resident")
+    FILE_HIDDEN = "file_hidden", _("file hidden from the resident")
 
 
 class JournalEntry(models.Model):
@@ -402,3 +406,40 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class AttachmentSource(models.TextChoices):
+    STAFF = "staff", _("staff")
+    RESIDENT = "resident", _("the resident")
+    OPEN311 = "open311", _("an Open311 client")
+
+
+class CaseAttachment(models.Model):
+    """A photo, scan or document kept with a case (:mod:`civicdesk.domain.cases.actions.attachments`).
+
+    The content is kept by its SHA-256 (:mod:`civicdesk.domain.inbox.storage`); a photo is the re-encoded
+    image, never what was sent, and has a small copy for lists. Only a ``public`` one is shown to the resident.
+    """
+
+    jurisdiction = models.ForeignKey("city.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, help_text=_("Recognised from the content, never the name."))
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    is_image = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_sha256 = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=10, choices=AttachmentSource.choices)
+    added_by = models.ForeignKey("staff.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    added_by_label = models.CharField(max_length=120)
+    added_at = models.DateTimeField()
+    public = models.BooleanField(_("shown to the resident"), default=False)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "added_at"], name="attachment_case_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or f"attachment {self.pk}"

@@ -36,6 +36,7 @@ _CASE_DESK = [
     "cases.acknowledge_case",
     "cases.request_follow_up",
     "cases.close_case",
+    "cases.attach_file",  # a letter's scan, a photo brought to the counter
 ]
 _DEPARTMENT_WORK = [
     "cases.view_case",
@@ -46,6 +47,7 @@ _DEPARTMENT_WORK = [
     "cases.record_update",
     "cases.change_timeline",
     "cases.close_case",
+    "cases.attach_file",  # inspection photos, plans, the contractor's report
 ]
 
 # LW-CORR: a second person approves the messages the city reviews before release (their department's, or any).

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from civicdesk.channels.desk import forms as desk_forms
 from civicdesk.channels.desk import selectors
-from civicdesk.channels.desk.views import thread
+from civicdesk.channels.desk.views import attachments, thread
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
 from civicdesk.domain.cases import access, actions, clocks, standing
 from civicdesk.domain.cases.errors import CaseError, NotAllowed, TransitionRefused
@@ -252,6 +252,7 @@ def _render_case(
     details: list[str] | None = None,
     status: int = 200,
     answer_form: desk_forms.EmailAnswerForm | None = None,
+    attach_form: desk_forms.AttachFileForm | None = None,
 ) -> HttpResponse:
     commitments = selectors.commitments_of(case)
     stands = standing.standing_of(
@@ -309,6 +310,7 @@ def _render_case(
             "ombudsman": actions.ombudsman_information(case.jurisdiction) if case.kind == "complaint" else "",
             "assignee_away": absences.current(case.assignee, timesource.now()) if case.assignee else None,
             **thread.thread_context(request, case, answer_form=answer_form),
+            **attachments.attachments_context(request, case, attach_form=attach_form),
         },
         status=status,
     )
@@ -511,3 +513,33 @@ def answer_by_email(request: DeskRequest, reference: str) -> HttpResponse:
             return redirect(reverse("desk:case", args=[case.reference]) + "#thread-heading")
     case = _case_or_404(request, case.reference)
     return _render_case(request, case, answer_form=form, status=status)
+
+
+@require_POST
+@desk_view
+def attach_file(request: DeskRequest, reference: str) -> HttpResponse:
+    """Keep a photo, scan or document with the case; a refusal keeps the caption and says what is wrong."""
+    case = _case_or_404(request, reference)
+    form = desk_forms.AttachFileForm(request.POST, request.FILES, prefix="file")
+    status = 422
+    if form.is_valid():
+        try:
+            upload = actions.prepare_upload(form.cleaned_data["file"], what=_("The file"))
+            added = actions.attach_file(
+                case=case,
+                actor=request.user,
+                upload=upload,
+                public=form.cleaned_data["public"],
+                caption=form.cleaned_data["caption"],
+            )
+        except CaseError as error:
+            status = 403 if isinstance(error, NotAllowed) else 422
+            form.add_error("file" if error.field == "file" else None, _message_for(error))
+        else:
+            what = _("Photo attached.") if added.is_image else _("File attached.")
+            if added.public:
+                what += " " + _("The resident sees it on their status page.")
+            messages.success(request, what)
+            return redirect(reverse("desk:case", args=[case.reference]) + attachments.ANCHOR)
+    case = _case_or_404(request, case.reference)
+    return _render_case(request, case, attach_form=form, status=status)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from civicdesk.channels.desk import selectors
 from civicdesk.channels.desk.forms import EmailAnswerForm
 from civicdesk.channels.desk.views.common import DeskRequest, desk_view, nav_context
+from civicdesk.channels.ui import files
 from civicdesk.domain.cases import access, approvals
 from civicdesk.domain.cases.models import Case
 from civicdesk.domain.inbox import storage
@@ -161,13 +162,7 @@ def _download(sha256: str, filename: str) -> FileResponse:
     path = storage.path_of(sha256)
     if not path.is_file():
         raise Http404
-    response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=filename, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return files.download(path.open("rb"), filename=filename)
 
 
 @desk_view

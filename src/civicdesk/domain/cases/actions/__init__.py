@@ -25,6 +25,7 @@ that take a unit of work (``escalation.send_follow_up_request``,
 | :mod:`.correspondence` | ``record_resident_message``, ``record_undelivered`` |
 | :mod:`.absence` | ``record_absence``, ``end_absence`` (PK-OOO: staff away, their alternate) |
 | :mod:`.review` | ``approve_message``, ``return_message`` (LW-CORR: review before release) |
+| :mod:`.attachments` | ``attach_file``, ``show_to_resident`` (photos, scans and documents; which the resident sees) |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 from civicdesk.domain.cases.actions import (
     absence,
     answers,
+    attachments,
     breaches,
     closing,
     escalation,
@@ -45,6 +47,7 @@ from civicdesk.domain.cases.actions import (
 )
 from civicdesk.domain.cases.actions.absence import end_absence, record_absence
 from civicdesk.domain.cases.actions.answers import expect_late_answer
+from civicdesk.domain.cases.actions.attachments import attach_file, prepare_upload, show_to_resident
 from civicdesk.domain.cases.actions.closing import (
     close_case,
     link_duplicate,
@@ -98,6 +101,8 @@ __all__ = [
     "answers",
     "approve_message",
     "assign_case",
+    "attach_file",
+    "attachments",
     "breaches",
     "change_calendar",
     "change_timeline",
@@ -114,6 +119,7 @@ __all__ = [
     "missing_complaint_details",
     "ombudsman_information",
     "pause_clocks",
+    "prepare_upload",
     "recompute",
     "recompute_due_dates",
     "record_absence",
@@ -131,6 +137,7 @@ __all__ = [
     "review",
     "route_case",
     "routing",
+    "show_to_resident",
     "tell_resident_about_timeline",
     "updates",
     "write_to_resident",
