@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from civicdesk.domain.inbox.models import ScannedDocument
-from tests.api.conftest import BASE, row_counts
+from tests.api.conftest import BASE, PERSONAS, row_counts
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
@@ -78,7 +78,15 @@ def test_bad_letters_are_a_422_naming_the_field_with_nothing_written(
     assert not list(data_dir.rglob("*"))
 
 
-def test_roles_that_take_no_cases_are_refused(api_as: Any) -> None:
-    assert post_letter(api_as("manager")).status_code == 403
+def test_role_matrix_as_for_creating_a_case(api_as: Any) -> None:
+    """Who may register a letter is who may create a case: every working role, not managers or shoppers."""
+    outcome = {}
+    for persona in PERSONAS:
+        before = row_counts()
+        response = post_letter(api_as(persona))
+        outcome[persona] = response.status_code
+        if response.status_code >= 400:
+            assert row_counts() == before
+    assert outcome == {**dict.fromkeys(PERSONAS, 201), "manager": 403, "shopper": 403}
     assert post_letter(api_as(None)).status_code == 401
-    assert not ScannedDocument.objects.exists()
+    assert ScannedDocument.objects.count() == len(PERSONAS) - 2
