@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import reset_queries
 from django.test import Client
 from django.urls import reverse
 
@@ -154,3 +155,23 @@ def test_a_case_from_another_channel_has_no_open311_photo(city: City, signed_in:
     page = signed_in("csr.alex").get(reverse("desk:case", args=[case.reference])).content.decode()
     assert "Sent with the Open311 report" not in page
     assert "No photos or files." in page
+
+
+def test_the_case_page_reads_its_files_in_a_fixed_number_of_queries(
+    city: City, signed_in: SignedIn, django_assert_max_num_queries: Any
+) -> None:
+    case = new_complaint(city)
+    staff = signed_in("staff.forestry")
+    _attach(staff, case, plain_png(), "one.png", public="on")
+    url = reverse("desk:case", args=[case.reference])
+    staff.get(url)  # the session and the city's profile are read once; count what a later visit costs
+    reset_queries()  # the city's loading filled Django's query log, which would hide the count
+    with django_assert_max_num_queries(60) as one:
+        staff.get(url)
+    with_one_file = len(one.captured_queries)
+    for n in range(5):
+        _attach(staff, case, PDF + str(n).encode(), f"scan-{n}.pdf")
+    reset_queries()
+    with django_assert_max_num_queries(with_one_file):
+        page = staff.get(url).content.decode()
+    assert page.count("Download scan-") == 5
