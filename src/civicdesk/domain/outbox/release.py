@@ -1,4 +1,8 @@
-"""Release queued messages whose time has come, one digest per staff member rather than a storm."""
+"""Release queued messages whose time has come, one digest per staff member rather than a storm.
+
+Only pending messages are released: one awaiting a second person's approval (LW-CORR,
+:mod:`civicdesk.domain.outbox.review`) waits until it is approved, and a returned one is never sent.
+"""
 
 from __future__ import annotations
 
