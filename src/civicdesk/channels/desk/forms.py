@@ -450,6 +450,8 @@ class LetterForm(IntakeForm):
     )
     received_at = None  # type: ignore[assignment]  # the day it arrived replaces the moment received
     contact_id = None  # type: ignore[assignment]  # the sender is written in as the letter gives them
+
+
 class AttachFileForm(forms.Form):
     """A photo, scan or document to keep with the case; checked by the case action, not by its name."""
 
